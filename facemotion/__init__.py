@@ -1,0 +1,22 @@
+"""facemotion: speech-driven 3D facial animation.
+
+Speech (and optionally its transcript) in, ARKit-52 blendshape curves on a real head out, exported to
+USD, Live Link Face CSV or NPZ::
+
+    import facemotion
+    animation = facemotion.animate("speech.wav", "what is said", fps=30)
+    facemotion.export(animation, "take.usda")
+"""
+
+from facemotion.animation import FaceAnimation
+from facemotion.exporters import export, read_livelink_csv, read_npz
+from facemotion.face_models.arkit import ARKitRig
+from facemotion.face_models.names import ARKIT_52
+from facemotion.pipelines.speech_to_face import SpeechToFace, animate
+from facemotion.text.phonemes import PhonemeSegment
+
+__all__ = [
+    "ARKIT_52", "ARKitRig", "FaceAnimation", "PhonemeSegment", "SpeechToFace", "animate", "export",
+    "read_livelink_csv", "read_npz",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,76 @@
+"""FaceAnimation: the one record every pipeline returns and every exporter reads."""
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from facemotion.face_models.names import ARKIT_52
+from facemotion.text.phonemes import PhonemeSegment
+
+
+@dataclass(frozen=True)
+class FaceAnimation:
+    """Blendshape weight curves sampled at a fixed frame rate.
+
+    Frame ``t`` covers ``[t / fps, (t + 1) / fps)`` seconds.
+
+    Attributes:
+        fps: frames per second, finite and > 0.
+        weights: (T, C) float32 weights in [0, 1], one column per channel.
+        channel_names: C channel names; ARKit-52 in Apple's order by default.
+        phonemes: the phoneme segments the animation was posed from (may be empty).
+        audio_path: the speech file the animation belongs to, if any (it starts at time 0).
+
+    Raises:
+        ValueError: for fps <= 0, weights that are not (T, C) finite values in [0, 1], or a
+            channel count that differs from ``len(channel_names)``.
+    """
+
+    fps: float
+    weights: np.ndarray
+    channel_names: tuple[str, ...] = ARKIT_52
+    phonemes: tuple[PhonemeSegment, ...] = field(default=())
+    audio_path: Path | None = None
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.fps) and self.fps > 0):
+            raise ValueError(f"fps must be a finite number > 0, got {self.fps}")
+        w = self.weights
+        if not isinstance(w, np.ndarray) or w.ndim != 2 or w.dtype != np.float32:
+            raise ValueError("weights must be a (T, C) float32 numpy array")
+        if w.shape[1] != len(self.channel_names):
+            raise ValueError(f"weights have {w.shape[1]} channels but {len(self.channel_names)} names")
+        if len(set(self.channel_names)) != len(self.channel_names):
+            raise ValueError("channel names must be unique")
+        if not np.isfinite(w).all():
+            raise ValueError("weights contain NaN or Inf")
+        if w.size and (w.min() < 0.0 or w.max() > 1.0):
+            raise ValueError(f"weights must lie in [0, 1], got [{w.min():.4g}, {w.max():.4g}]")
+
+    @property
+    def n_frames(self) -> int:
+        """Number of frames T."""
+        return len(self.weights)
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds, ``n_frames / fps``."""
+        return self.n_frames / self.fps
+
+    @property
+    def times(self) -> np.ndarray:
+        """(T,) float64 start time of each frame in seconds."""
+        return np.arange(self.n_frames) / self.fps
+
+    def channel(self, name: str) -> np.ndarray:
+        """(T,) float32 curve of one channel.
+
+        Raises:
+            KeyError: when the animation has no channel of that name.
+        """
+        try:
+            return self.weights[:, self.channel_names.index(name)]
+        except ValueError:
+            raise KeyError(f"no channel {name!r} in this animation") from None

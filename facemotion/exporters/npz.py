@@ -1,0 +1,98 @@
+"""NPZ: a FaceAnimation as a NumPy ``.npz`` archive, written and read without pickle.
+
+Arrays (the NumPy ``.npy``/``.npz`` format, ``numpy.lib.format``):
+
+- ``weights``: (T, C) float32 in [0, 1];
+- ``fps``: () float64, frames per second;
+- ``channel_names``: (C,) unicode;
+- ``phonemes``: (N,) structured array with fields ``phone`` (unicode), ``start`` and ``end`` (float64
+  seconds) and ``word`` (unicode, ``""`` for no word);
+- ``audio_path``: () unicode, ``""`` for no audio.
+"""
+
+import os
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from facemotion.animation import FaceAnimation
+from facemotion.exporters.atomic import atomic_output
+from facemotion.text.phonemes import PhonemeSegment
+
+_KEYS = ("weights", "fps", "channel_names", "phonemes", "audio_path")
+
+
+def export_npz(animation: FaceAnimation, path: str | os.PathLike) -> Path:
+    """Write the animation as a compressed ``.npz`` archive with the arrays of the module docstring.
+
+    A phoneme without a word and an animation without audio are stored as empty strings. The file
+    appears only when complete (:func:`atomic_output`).
+
+    Args:
+        animation: any :class:`FaceAnimation`.
+        path: the output ``.npz`` file.
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        FileNotFoundError, PermissionError: the output folder is missing or not writable.
+    """
+    path = Path(path)
+    records = [(p.phone, p.start, p.end, p.word or "") for p in animation.phonemes]
+    phone_len = max([1] + [len(r[0]) for r in records])
+    word_len = max([1] + [len(r[3]) for r in records])
+    dtype = [("phone", f"U{phone_len}"), ("start", "f8"), ("end", "f8"), ("word", f"U{word_len}")]
+    phonemes = np.array(records, dtype=dtype)
+    with atomic_output(path) as tmp, tmp.open("wb") as f:
+        np.savez_compressed(
+            f,
+            weights=animation.weights,
+            fps=np.float64(animation.fps),
+            channel_names=np.array(animation.channel_names, dtype=str),
+            phonemes=phonemes,
+            audio_path=np.array(str(animation.audio_path or "")),
+        )
+    return path
+
+
+def read_npz(path: str | os.PathLike) -> FaceAnimation:
+    """Read an animation written by :func:`export_npz` (never unpickling anything).
+
+    Args:
+        path: a ``.npz`` file.
+
+    Returns:
+        The :class:`FaceAnimation`: weights (T, C) float32, fps, channel names, phonemes and audio path
+        (``None`` where the file holds an empty string).
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: the file is not a readable ``.npz``, lacks one of the arrays (named), or holds values
+            a :class:`FaceAnimation` or :class:`PhonemeSegment` rejects.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such NPZ file: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            missing = [key for key in _KEYS if key not in archive.files]
+            if missing:
+                raise ValueError(f"not a facemotion animation, no arrays {missing}")
+            arrays = {key: archive[key] for key in _KEYS}
+        phonemes = tuple(
+            PhonemeSegment(str(p["phone"]), float(p["start"]), float(p["end"]), str(p["word"]) or None)
+            for p in arrays["phonemes"]
+        )
+        audio_path = str(arrays["audio_path"])
+        return FaceAnimation(
+            fps=float(arrays["fps"]),
+            weights=arrays["weights"],
+            channel_names=tuple(str(name) for name in arrays["channel_names"]),
+            phonemes=phonemes,
+            audio_path=Path(audio_path) if audio_path else None,
+        )
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error, ValueError, TypeError, IndexError) as e:
+        raise ValueError(f"cannot read {path}: {e}".splitlines()[0]) from None

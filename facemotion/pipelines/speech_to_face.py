@@ -1,0 +1,167 @@
+"""The main job, top to bottom: a speech file (and optionally its transcript) in, ARKit-52 curves out.
+
+    audio ──▶ blocks @16 kHz ──▶ voice activity, loudness, phonemes (alignment or phone recognition)
+          ──▶ key motions (visemes at phoneme anchors) ──▶ coarticulation ──▶ prosody ──▶ lip closure
+          ──▶ FaceAnimation
+"""
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from facemotion.animation import FaceAnimation
+from facemotion.audio.features import LOUDNESS_HOP, loudness_db, pool_to_frames
+from facemotion.audio.io import SAMPLE_RATE, AudioInfo, audio_info, iter_audio_blocks
+from facemotion.audio.vad import speech_spans
+from facemotion.motion.coarticulation import ClosureSettings, blend_key_motions, close_lips, lip_closure
+from facemotion.motion.keymotion import key_motions
+from facemotion.motion.prosody import ProsodySettings, apply_prosody, jaw_gain, rest_gate
+from facemotion.text.alignment import phonemes_for, recognize_phones
+from facemotion.text.phonemes import PhonemeSegment
+from facemotion.text.visemes import VisemeTable, load_viseme_table
+
+BLOCK_SECONDS = 30.0
+"""Length of the audio blocks analysed one at a time, in seconds (bounds memory on long files)."""
+
+PROGRESS_MIN_SECONDS = 60.0
+"""Inputs at least this long show a progress bar when asked to."""
+
+
+@dataclass(frozen=True)
+class SpeechAnalysis:
+    """What the face needs to know about the speech.
+
+    Attributes:
+        info: the file's header.
+        phonemes: phoneme segments in time order, seconds.
+        speech_spans: ``(start, end)`` spans of voice activity, seconds.
+        loudness_db: (ceil(S / 160),) float32 level in dBFS per 10 ms at 16 kHz.
+    """
+
+    info: AudioInfo
+    phonemes: tuple[PhonemeSegment, ...]
+    speech_spans: tuple[tuple[float, float], ...]
+    loudness_db: np.ndarray
+
+
+@dataclass(frozen=True)
+class SpeechToFace:
+    """The procedural speech-to-face pipeline.
+
+    Attributes:
+        visemes: the viseme table (poses, dominance); the shipped one by default.
+        prosody: how loudness and silence shape the mouth.
+        closure: how the lips close on bilabials.
+    """
+
+    visemes: VisemeTable = field(default_factory=load_viseme_table)
+    prosody: ProsodySettings = ProsodySettings()
+    closure: ClosureSettings = ClosureSettings()
+
+    def __call__(
+        self, speech: str | Path, transcript: str | None = None, fps: float = 30.0, progress: bool = False
+    ) -> FaceAnimation:
+        """Animate a speech file.
+
+        Args:
+            speech: path of a wav/flac/ogg/mp3 file, any sample rate and channel count.
+            transcript: what is said, in English; ``None`` recognises phones from the audio instead.
+            fps: output frame rate, finite and > 0.
+            progress: show a progress bar on inputs of a minute or more.
+
+        Returns:
+            A :class:`FaceAnimation` of ``ceil(duration * fps)`` frames of ARKit-52 weights.
+
+        Raises:
+            FileNotFoundError: when the speech file does not exist.
+            ValueError: for a file that is not audio, empty audio, NaN/Inf samples, an empty
+                transcript, or fps that is not a finite number > 0.
+        """
+        if not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
+            raise ValueError(f"fps must be a finite number > 0, got {fps}")
+        analysis = analyse_speech(speech, transcript, progress)
+        n_frames = math.ceil(analysis.info.n_samples * fps / analysis.info.sample_rate - 1e-9)
+        weights = self.motion(analysis, fps, n_frames)
+        return FaceAnimation(
+            fps=float(fps),
+            weights=weights,
+            phonemes=analysis.phonemes,
+            audio_path=analysis.info.path.resolve(),
+        )
+
+    def motion(self, analysis: SpeechAnalysis, fps: float, n_frames: int) -> np.ndarray:
+        """Complete the motion from the analysis: (T, 52) float32 ARKit weights in [0, 1]."""
+        keys = key_motions(analysis.phonemes, self.visemes)
+        speech = _span_mask(analysis.speech_spans, fps, n_frames)
+        loudness = pool_to_frames(analysis.loudness_db, SAMPLE_RATE / LOUDNESS_HOP, fps, n_frames)
+        weights = blend_key_motions(keys, n_frames, fps)
+        weights = apply_prosody(
+            weights, jaw_gain(loudness, speech, self.prosody), rest_gate(speech, fps, self.prosody)
+        )
+        weights = close_lips(weights, lip_closure(keys, n_frames, fps, self.closure), self.closure)
+        return np.clip(weights, 0.0, 1.0)
+
+
+def analyse_speech(speech: str | Path, transcript: str | None = None, progress: bool = False) -> SpeechAnalysis:
+    """Voice activity, loudness and phonemes of a speech file, read block by block.
+
+    Without a transcript the speech spans of each block are phone-recognised on their own, so memory
+    stays bounded on inputs of any length; with a transcript the whole waveform is force-aligned at once.
+
+    Raises:
+        FileNotFoundError, ValueError: as :meth:`SpeechToFace.__call__`.
+    """
+    if transcript is not None and not transcript.strip():
+        raise ValueError("the transcript is empty")
+    info = audio_info(speech)
+    spans: list[tuple[float, float]] = []
+    loudness: list[np.ndarray] = []
+    phonemes: list[PhonemeSegment] = []
+    blocks: list[np.ndarray] = []
+    show = progress and info.duration >= PROGRESS_MIN_SECONDS
+    with tqdm(total=round(info.duration), unit="s", desc="analysing speech", disable=not show) as bar:
+        for index, block in enumerate(iter_audio_blocks(info.path, BLOCK_SECONDS)):
+            offset = index * BLOCK_SECONDS
+            block_spans = speech_spans(block)
+            spans += [(offset + start, offset + end) for start, end in block_spans]
+            loudness.append(loudness_db(block))
+            if transcript is None:
+                phonemes += _recognized_in_spans(block, block_spans, offset)
+            else:
+                blocks.append(block)
+            bar.update(round(min(offset + BLOCK_SECONDS, info.duration)) - bar.n)
+    if transcript is not None:
+        phonemes = phonemes_for(np.concatenate(blocks), transcript)
+    return SpeechAnalysis(info, tuple(phonemes), tuple(spans), np.concatenate(loudness))
+
+
+def animate(
+    speech: str | Path, transcript: str | None = None, fps: float = 30.0, progress: bool = False
+) -> FaceAnimation:
+    """Animate a speech file with the default procedural pipeline (see :class:`SpeechToFace`)."""
+    return SpeechToFace()(speech, transcript, fps, progress)
+
+
+def _recognized_in_spans(
+    block: np.ndarray, spans: list[tuple[float, float]], offset: float
+) -> list[PhonemeSegment]:
+    """Phones recognised in each speech span of a block, in file time (seconds)."""
+    phonemes = []
+    for start, end in spans:
+        samples = block[round(start * SAMPLE_RATE) : round(end * SAMPLE_RATE)]
+        shift = offset + start
+        phonemes += [
+            PhonemeSegment(p.phone, p.start + shift, p.end + shift) for p in recognize_phones(samples)
+        ]
+    return phonemes
+
+
+def _span_mask(spans: tuple[tuple[float, float], ...], fps: float, n_frames: int) -> np.ndarray:
+    times = np.arange(n_frames) / fps
+    mask = np.zeros(n_frames, bool)
+    for start, end in spans:
+        mask[np.searchsorted(times, start) : np.searchsorted(times, end, side="right")] = True
+    return mask

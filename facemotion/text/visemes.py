@@ -1,0 +1,97 @@
+"""Visemes: the phoneme-to-viseme table and the ARKit pose of each viseme.
+
+The tables live in ``assets/visemes.yaml`` (readable and editable by an animator); this module loads and
+checks them. Viseme set: the 15 visemes of Meta's Oculus LipSync ("Viseme Reference", Oculus developer
+documentation): sil PP FF TH DD kk CH SS nn RR aa E ih oh ou.
+"""
+
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from facemotion.face_models.names import ARKIT_52, ARKIT_INDEX
+from facemotion.text.phonemes import ARPABET, SILENCE
+
+VISEMES: tuple[str, ...] = (
+    "sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "ih", "oh", "ou",
+)
+"""The 15 Oculus LipSync visemes."""
+
+BILABIAL_VISEME = "PP"
+"""The viseme of /p b m/, whose lips must meet."""
+
+
+@dataclass(frozen=True)
+class Dominance:
+    """Cohen-Massaro dominance of a viseme: ``alpha * exp(-theta * |t - centre|)``.
+
+    Attributes:
+        alpha: magnitude (> 0, unitless).
+        theta_before: decay rate ahead of the centre (anticipatory coarticulation), 1/s, > 0.
+        theta_after: decay rate behind the centre (carry-over coarticulation), 1/s, > 0.
+    """
+
+    alpha: float
+    theta_before: float
+    theta_after: float
+
+
+@dataclass(frozen=True)
+class VisemeTable:
+    """Phoneme-to-viseme map, ARKit pose and dominance of every viseme.
+
+    Attributes:
+        phoneme_to_viseme: ARPAbet phoneme (and ``SIL``) to viseme name.
+        poses: viseme name to a (52,) float32 ARKit-52 pose in [0, 1].
+        dominance: viseme name to its :class:`Dominance`.
+    """
+
+    phoneme_to_viseme: dict[str, str]
+    poses: dict[str, np.ndarray]
+    dominance: dict[str, Dominance]
+
+
+def default_viseme_table_path() -> Path:
+    """The table shipped with facemotion (``assets/visemes.yaml``)."""
+    return Path(str(files("facemotion.assets") / "visemes.yaml"))
+
+
+def load_viseme_table(path: str | Path | None = None) -> VisemeTable:
+    """Load and check a viseme table (the shipped one when ``path`` is None).
+
+    Raises:
+        FileNotFoundError: when the file does not exist.
+        ValueError: when a phoneme or viseme is missing or unknown, a pose names a channel that is
+            not ARKit-52, a weight lies outside [0, 1], or a dominance parameter is not > 0.
+    """
+    path = Path(path) if path is not None else default_viseme_table_path()
+    if not path.is_file():
+        raise FileNotFoundError(f"viseme table not found: {path}")
+    raw = yaml.safe_load(path.read_text())
+    mapping = dict(raw["phoneme_to_viseme"])
+    expected = {*ARPABET, SILENCE}
+    if set(mapping) != expected or not set(mapping.values()) <= set(VISEMES):
+        raise ValueError(f"{path}: phoneme_to_viseme must map exactly {sorted(expected)} to {VISEMES}")
+    for section in ("poses", "dominance"):
+        if set(raw[section]) != set(VISEMES):
+            raise ValueError(f"{path}: {section} must list exactly the visemes {VISEMES}")
+    poses = {viseme: _pose(viseme, values or {}) for viseme, values in raw["poses"].items()}
+    dominance = {viseme: Dominance(**params) for viseme, params in raw["dominance"].items()}
+    for viseme, d in dominance.items():
+        if min(d.alpha, d.theta_before, d.theta_after) <= 0:
+            raise ValueError(f"{path}: dominance of {viseme} must have alpha and theta > 0")
+    return VisemeTable(mapping, poses, dominance)
+
+
+def _pose(viseme: str, values: dict[str, float]) -> np.ndarray:
+    pose = np.zeros(len(ARKIT_52), np.float32)
+    for name, weight in values.items():
+        if name not in ARKIT_INDEX:
+            raise ValueError(f"pose {viseme}: {name!r} is not an ARKit-52 blendshape")
+        if not 0.0 <= weight <= 1.0:
+            raise ValueError(f"pose {viseme}: {name} = {weight} lies outside [0, 1]")
+        pose[ARKIT_INDEX[name]] = weight
+    return pose

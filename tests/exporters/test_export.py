@@ -1,0 +1,75 @@
+import os
+import sys
+import types
+
+import numpy as np
+import pytest
+from pxr import Usd, UsdSkel
+
+from facemotion.animation import FaceAnimation
+from facemotion.exporters import SUPPORTED_FORMATS, check_output_path, export, read_livelink_csv, read_npz
+from facemotion.face_models.base import BlendshapeMesh
+from facemotion.face_models.names import ARKIT_52
+
+
+def make_mesh(n_vertices=4):
+    neutral = np.eye(n_vertices, 3, dtype=np.float32)
+    deltas = np.zeros((52, n_vertices, 3), np.float32)
+    deltas[:, 0, 2] = np.linspace(0, 0.01, 52)
+    faces = np.array([[0, 1, 2], [0, 2, 3]])
+    return BlendshapeMesh(neutral=neutral, faces=faces, deltas=deltas, names=ARKIT_52)
+
+
+WEIGHTS = np.random.default_rng(0).uniform(0, 1, (6, 52)).astype(np.float32)
+ANIMATION = FaceAnimation(fps=30.0, weights=WEIGHTS)
+
+
+def test_supported_formats():
+    assert SUPPORTED_FORMATS == (".usda", ".usdc", ".usdz", ".csv", ".npz")
+
+
+@pytest.mark.parametrize("name", ["take.usda", "take.usdc", "take.usdz", "take.USDA"])
+def test_usd_suffixes_write_usd(tmp_path, name):
+    path = export(ANIMATION, tmp_path / name, mesh=make_mesh())
+    stage = Usd.Stage.Open(str(path))
+    assert stage.GetDefaultPrim().IsA(UsdSkel.Root)
+    assert stage.GetEndTimeCode() == 5
+
+
+def test_csv_and_npz(tmp_path):
+    csv = export(ANIMATION, tmp_path / "take.csv")
+    np.testing.assert_allclose(read_livelink_csv(csv, fps=30.0).weights, ANIMATION.weights, atol=1e-6)
+    npz = export(ANIMATION, str(tmp_path / "take.NPZ"))
+    np.testing.assert_array_equal(read_npz(npz).weights, ANIMATION.weights)
+    assert sorted(os.listdir(tmp_path)) == ["take.NPZ", "take.csv"]
+
+
+def test_an_unknown_suffix_lists_the_formats(tmp_path):
+    with pytest.raises(ValueError, match="supported formats are .usda, .usdc, .usdz, .csv, .npz"):
+        export(ANIMATION, tmp_path / "take.fbx")
+    assert os.listdir(tmp_path) == []
+
+
+def test_usd_without_a_mesh_uses_the_default_head(tmp_path, monkeypatch):
+    mesh = make_mesh(n_vertices=5)
+
+    class FakeRig:
+        @classmethod
+        def default(cls):
+            return types.SimpleNamespace(mesh=mesh)
+
+    monkeypatch.setitem(sys.modules, "facemotion.face_models.arkit", types.SimpleNamespace(ARKitRig=FakeRig))
+    stage = Usd.Stage.Open(str(export(ANIMATION, tmp_path / "take.usdc")))
+    assert len(stage.GetPrimAtPath("/Head/Face").GetAttribute("points").Get()) == 5
+
+
+def test_check_output_path_fails_early_and_leaves_nothing(tmp_path):
+    assert check_output_path(tmp_path / "take.usdc") == tmp_path / "take.usdc"
+    with pytest.raises(ValueError, match="supported formats"):
+        check_output_path(tmp_path / "take.fbx")
+    with pytest.raises(FileNotFoundError, match="output folder does not exist"):
+        check_output_path(tmp_path / "missing" / "take.usda")
+    (tmp_path / "folder.usda").mkdir()
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        check_output_path(tmp_path / "folder.usda")
+    assert [p.name for p in tmp_path.iterdir()] == ["folder.usda"]

@@ -1,0 +1,65 @@
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from facemotion.animation import FaceAnimation
+from facemotion.exporters.npz import export_npz, read_npz
+from facemotion.text.phonemes import PhonemeSegment
+
+
+def make_animation(**kwargs):
+    weights = np.random.default_rng(0).uniform(0, 1, (12, 3)).astype(np.float32)
+    names = ("jawOpen", "mouthClose", "tongueOut")
+    return FaceAnimation(fps=29.97, weights=weights, channel_names=names, **kwargs)
+
+
+def test_round_trip_with_phonemes_and_audio(tmp_path):
+    phonemes = (
+        PhonemeSegment("SIL", 0.0, 0.1),
+        PhonemeSegment("HH", 0.1, 0.15, "hello"),
+        PhonemeSegment("OW", 0.15, 0.3, "a-rather-long-word-" * 5),
+    )
+    animation = make_animation(phonemes=phonemes, audio_path=Path("speech/hello.wav"))
+    back = read_npz(export_npz(animation, tmp_path / "take.npz"))
+    assert back.fps == animation.fps
+    assert back.channel_names == animation.channel_names
+    assert back.phonemes == phonemes
+    assert back.audio_path == Path("speech/hello.wav")
+    np.testing.assert_array_equal(back.weights, animation.weights)
+    assert back.weights.dtype == np.float32
+    assert os.listdir(tmp_path) == ["take.npz"]
+
+
+def test_round_trip_without_phonemes_or_audio(tmp_path):
+    back = read_npz(export_npz(make_animation(), tmp_path / "take.npz"))
+    assert back.phonemes == () and back.audio_path is None
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such NPZ file"):
+        read_npz(tmp_path / "missing.npz")
+
+
+@pytest.mark.parametrize("corrupt", ["garbage", "truncated", "foreign", "pickled"])
+def test_a_corrupt_file_gives_a_one_line_value_error(tmp_path, corrupt):
+    path = tmp_path / "take.npz"
+    if corrupt == "garbage":
+        path.write_bytes(os.urandom(500))
+    elif corrupt == "truncated":
+        data = export_npz(make_animation(), path).read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    elif corrupt == "foreign":
+        np.savez(path, something=np.zeros(3))
+    else:
+        np.savez(path, weights=np.array([object()]), fps=1.0, channel_names=[], phonemes=[], audio_path="")
+    with pytest.raises(ValueError, match="cannot read") as error:
+        read_npz(path)
+    assert "\n" not in str(error.value)
+
+
+def test_a_missing_folder_writes_nothing(tmp_path):
+    with pytest.raises(FileNotFoundError, match="output folder does not exist"):
+        export_npz(make_animation(), tmp_path / "missing" / "take.npz")
+    assert os.listdir(tmp_path) == []

@@ -1,0 +1,150 @@
+import os
+
+import numpy as np
+import pytest
+from pxr import Usd, UsdGeom, UsdSkel
+
+from facemotion.animation import FaceAnimation
+from facemotion.exporters import usd
+from facemotion.exporters.usd import export_usd
+from facemotion.face_models.base import BlendshapeMesh
+from facemotion.face_models.names import ARKIT_52
+
+FPS = 30.0
+
+
+def make_mesh(names=ARKIT_52, seed=0):
+    """A 3x3 grid of 9 vertices, 8 triangles; each shape moves 2 vertices, the last one moves none."""
+    rng = np.random.default_rng(seed)
+    x, y = np.meshgrid(np.arange(3), np.arange(3))
+    neutral = np.stack([x.ravel(), y.ravel(), np.zeros(9)], 1).astype(np.float32) * 0.01
+    corners = [r * 3 + c for r in range(2) for c in range(2)]
+    faces = np.array([[i, i + 1, i + 4] for i in corners] + [[i, i + 4, i + 3] for i in corners], np.int64)
+    deltas = np.zeros((len(names), 9, 3), np.float32)
+    for k in range(len(names) - 1):
+        deltas[k, rng.choice(9, 2, replace=False)] = rng.normal(0, 0.005, (2, 3))
+    return BlendshapeMesh(neutral=neutral, faces=faces, deltas=deltas, names=tuple(names))
+
+
+def make_animation(names=ARKIT_52, frames=5, seed=1):
+    weights = np.random.default_rng(seed).uniform(0, 1, (frames, len(names))).astype(np.float32)
+    return FaceAnimation(fps=FPS, weights=weights, channel_names=tuple(names))
+
+
+def anim_query(stage):
+    cache = UsdSkel.Cache()
+    root = UsdSkel.Root(stage.GetDefaultPrim())
+    cache.Populate(root, Usd.PrimDefaultPredicate)
+    (binding,) = cache.ComputeSkelBindings(root, Usd.PrimDefaultPredicate)
+    (skinning,) = binding.GetSkinningTargets()
+    return cache.GetSkelQuery(binding.GetSkeleton()).GetAnimQuery(), skinning
+
+
+@pytest.mark.parametrize("suffix", [".usda", ".usdc", ".usdz"])
+def test_weights_read_back_through_usdskel(tmp_path, suffix):
+    mesh, animation = make_mesh(), make_animation(ARKIT_52[::-1])  # mesh order differs from channel order
+    path = export_usd(animation, tmp_path / f"head{suffix}", mesh)
+    assert os.listdir(tmp_path) == [path.name]
+    stage = Usd.Stage.Open(str(path))  # the queries need the stage alive
+    query, skinning = anim_query(stage)
+    assert list(query.GetBlendShapeOrder()) == list(ARKIT_52)
+    assert list(skinning.GetBlendShapeOrder()) == list(mesh.names)
+    for t in range(animation.n_frames):
+        expected = animation.weights[t, ::-1]
+        np.testing.assert_allclose(query.ComputeBlendShapeWeights(Usd.TimeCode(t)), expected, atol=1e-5)
+
+
+def test_stage_metadata(tmp_path):
+    animation = make_animation(frames=4)
+    stage = Usd.Stage.Open(str(export_usd(animation, tmp_path / "head.usda", make_mesh())))
+    assert UsdGeom.GetStageUpAxis(stage) == UsdGeom.Tokens.y
+    assert UsdGeom.GetStageMetersPerUnit(stage) == 1.0
+    assert stage.GetTimeCodesPerSecond() == stage.GetFramesPerSecond() == FPS
+    assert (stage.GetStartTimeCode(), stage.GetEndTimeCode()) == (0, 3)
+    assert stage.GetDefaultPrim().GetPath() == "/Head"
+    assert stage.GetDefaultPrim().IsA(UsdSkel.Root)
+
+
+@pytest.mark.parametrize("suffix", [".usda", ".usdz"])
+def test_baked_points_equal_the_blendshape_sum(tmp_path, suffix):
+    mesh, animation = make_mesh(), make_animation()
+    path = export_usd(animation, tmp_path / f"head{suffix}", mesh)
+    stage = Usd.Stage.Open(Usd.Stage.Open(str(path)).Flatten())  # an in-memory copy to bake into
+    assert UsdSkel.BakeSkinning(stage.Traverse())
+    points = UsdGeom.Mesh(stage.GetPrimAtPath("/Head/Face")).GetPointsAttr()
+    for t in (0, 2, 4):
+        expected = mesh.neutral + np.einsum("k,kvc->vc", animation.weights[t], mesh.deltas)
+        np.testing.assert_allclose(np.array(points.Get(Usd.TimeCode(t))), expected, atol=1e-5)
+
+
+def test_offsets_are_sparse_and_every_shape_exists(tmp_path):
+    mesh = make_mesh()
+    stage = Usd.Stage.Open(str(export_usd(make_animation(), tmp_path / "head.usdc", mesh)))
+    for name, delta in zip(mesh.names, mesh.deltas):
+        shape = UsdSkel.BlendShape(stage.GetPrimAtPath(f"/Head/Face/{name}"))
+        indices = np.array(shape.GetPointIndicesAttr().Get())
+        offsets = np.array(shape.GetOffsetsAttr().Get())
+        if name == "tongueOut":  # moves nothing: one zero offset
+            assert indices.tolist() == [0] and not offsets.any()
+        else:
+            assert len(indices) == 2
+            np.testing.assert_array_equal(offsets, delta[indices])
+
+
+def test_channels_subset_and_names_made_identifiers(tmp_path):
+    names = ("jaw open", "mouth-close", "3d")
+    mesh = make_mesh(names)
+    animation = make_animation(names[:2])
+    stage = Usd.Stage.Open(str(export_usd(animation, tmp_path / "h.usda", mesh)))
+    query, _ = anim_query(stage)
+    assert list(query.GetBlendShapeOrder()) == ["jaw_open", "mouth_close", "_d"]
+    np.testing.assert_allclose(query.ComputeBlendShapeWeights(Usd.TimeCode(1)), [*animation.weights[1], 0])
+
+
+def test_channels_missing_from_the_mesh_are_named(tmp_path):
+    mesh = make_mesh(ARKIT_52[:51])
+    with pytest.raises(ValueError, match="no blendshapes for the animation channels.*tongueOut"):
+        export_usd(make_animation(), tmp_path / "head.usda", mesh)
+    assert os.listdir(tmp_path) == []
+
+
+def test_bad_inputs_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="must end in one of"):
+        export_usd(make_animation(), tmp_path / "head.usd", make_mesh())
+    empty = FaceAnimation(fps=FPS, weights=np.zeros((0, 52), np.float32))
+    with pytest.raises(ValueError, match="no frames"):
+        export_usd(empty, tmp_path / "head.usda", make_mesh())
+    with pytest.raises(ValueError, match="clash"):
+        export_usd(make_animation(("a-b", "a_b")), tmp_path / "head.usda", make_mesh(("a-b", "a_b")))
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_missing_output_folder_writes_nothing(tmp_path):
+    with pytest.raises(FileNotFoundError, match="output folder does not exist"):
+        export_usd(make_animation(), tmp_path / "missing" / "head.usda", make_mesh())
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("suffix", [".usda", ".usdz"])
+def test_an_error_mid_write_leaves_no_file(tmp_path, monkeypatch, suffix):
+    class FailingSdf:
+        @staticmethod
+        def ChangeBlock():
+            raise RuntimeError("disk full")
+
+    target = tmp_path / f"head{suffix}"
+    target.write_bytes(b"old")
+    monkeypatch.setattr(usd, "Sdf", FailingSdf)
+    with pytest.raises(RuntimeError, match="disk full"):
+        export_usd(make_animation(), target, make_mesh())
+    assert os.listdir(tmp_path) == [target.name]
+    assert target.read_bytes() == b"old"
+
+
+@pytest.mark.parametrize("suffix", [".usda", ".usdz"])
+def test_usd_validators_report_nothing(tmp_path, suffix):
+    validation = pytest.importorskip("pxr.UsdValidation")
+    stage = Usd.Stage.Open(str(export_usd(make_animation(), tmp_path / f"head{suffix}", make_mesh())))
+    validators = validation.ValidationRegistry().GetOrLoadAllValidators()
+    errors = validation.ValidationContext(validators).Validate(stage)
+    assert [error.GetMessage() for error in errors] == []

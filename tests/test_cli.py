@@ -1,0 +1,97 @@
+"""The command line: outputs, exit codes (0 ok, 2 bad input, 1 internal error), nothing half-written."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from facemotion import cli
+
+
+@pytest.fixture
+def arctic(speech_clips):
+    return next((p, t) for p, t in speech_clips.items() if p.name.startswith("arctic"))
+
+
+def run(*args):
+    return cli.main([str(a) for a in args])
+
+
+def test_animate_writes_usd_with_transcript_file(arctic, tmp_path, capsys):
+    path, text = arctic
+    transcript = tmp_path / "t.txt"
+    transcript.write_text(text)
+    out = tmp_path / "take.usda"
+    assert run("animate", path, "--transcript", transcript, "--fps", 60, "-o", out) == 0
+    assert out.is_file() and "240 frames at 60 fps" in capsys.readouterr().out
+
+
+def test_module_entry_point_and_csv(arctic, tmp_path):
+    path, text = arctic
+    out = tmp_path / "take.csv"
+    done = subprocess.run([sys.executable, "-m", "facemotion", "animate", str(path), "--text", text,
+                           "-o", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert out.read_text().startswith("Timecode,BlendShapeCount,")
+
+
+@pytest.mark.parametrize("make_input, message", [
+    (lambda tmp: tmp / "missing.wav", "audio file not found"),
+    (lambda tmp: (tmp / "text.wav").write_text("hello") and tmp / "text.wav", "not a readable audio file"),
+])
+def test_bad_speech_file(tmp_path, capsys, make_input, message):
+    out = tmp_path / "out.usda"
+    assert run("animate", make_input(tmp_path), "-o", out) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_bad_fps_and_unknown_format(arctic, tmp_path, capsys):
+    path, _ = arctic
+    assert run("animate", path, "--fps", 0, "-o", tmp_path / "a.usda") == 2
+    assert run("animate", path, "-o", tmp_path / "a.obj") == 2
+    err = capsys.readouterr().err
+    assert "fps must be" in err and ".usda" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_folder_missing_or_read_only(arctic, tmp_path, capsys):
+    path, _ = arctic
+    assert run("animate", path, "-o", tmp_path / "nowhere" / "a.usda") == 2
+    assert "does not exist" in capsys.readouterr().err
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        assert run("animate", path, "-o", locked / "a.usda") == 2
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o700)
+
+
+def test_usage_error_exits_2():
+    with pytest.raises(SystemExit) as exit_info:
+        run("animate")
+    assert exit_info.value.code == 2
+
+
+def test_internal_error_exits_1(arctic, tmp_path, monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("facemotion.pipelines.speech_to_face.animate", broken)
+    assert run("animate", arctic[0], "-o", tmp_path / "a.usda") == 1
+    assert "internal error" in capsys.readouterr().err
+
+
+def test_nan_audio_is_bad_input(write_audio, tmp_path, capsys):
+    samples = np.zeros(16000, np.float32)
+    samples[5] = np.inf
+    path = write_audio("inf.wav", samples, 16000, subtype="FLOAT")
+    assert run("animate", path, "-o", tmp_path / "a.usda") == 2
+    assert "NaN or Inf" in capsys.readouterr().err

@@ -1,0 +1,208 @@
+"""Forced alignment, phone recognition and their fallback (facemotion.text.alignment), on real speech."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import soxr
+from pocketsphinx import get_model_path
+
+from facemotion.text import alignment
+from facemotion.text.alignment import AlignmentError, align, phonemes_for, recognize_phones
+from facemotion.text.g2p import pronounce
+from facemotion.text.phonemes import ARPABET, SILENCE
+
+SPEECH = Path(__file__).resolve().parents[3] / "shared" / "data" / "speech"
+ARCTIC_TEXT = "And you always want to see it in the superlative degree."
+LJ_TEXT = ("Printing, in the only sense with which we are at present concerned, differs from most if not from all "
+           "the arts and crafts represented in the Exhibition")
+
+
+def _load(name: str) -> np.ndarray:
+    path = SPEECH / f"{name}.wav"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    waveform, rate = sf.read(path, dtype="float32")
+    return np.clip(soxr.resample(waveform, rate, 16000), -1, 1).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def arctic() -> np.ndarray:
+    return _load("arctic_a0007")
+
+
+@pytest.fixture(scope="module")
+def lj() -> np.ndarray:
+    return _load("LJ001-0001")
+
+
+@pytest.fixture(scope="module")
+def arctic_aligned(arctic):
+    return align(arctic, ARCTIC_TEXT)
+
+
+def _assert_contiguous(segments, duration: float) -> None:
+    assert segments[0].start == 0.0
+    assert segments[-1].end == pytest.approx(duration, abs=1e-9)
+    for previous, current in zip(segments[:-1], segments[1:]):
+        assert previous.end == current.start
+        assert not (previous.phone == SILENCE == current.phone)
+
+
+def _words(segments) -> list[str]:
+    words = []
+    for segment in segments:
+        if segment.word is not None and (not words or words[-1] != segment.word):
+            words.append(segment.word)
+    return words
+
+
+def _phones_of(segments, word: str) -> list:
+    return [s for s in segments if s.word == word]
+
+
+def test_align_gives_the_words_and_phones(arctic, arctic_aligned):
+    _assert_contiguous(arctic_aligned, arctic.size / 16000)
+    assert _words(arctic_aligned) == "and you always want to see it in the superlative degree".split()
+    assert [s.phone for s in _phones_of(arctic_aligned, "superlative")] == "S UH P ER L AH T IH V".split()
+    assert arctic_aligned[0].phone == arctic_aligned[-1].phone == SILENCE
+    assert all(s.word is None for s in arctic_aligned if s.phone == SILENCE)
+
+
+def test_align_times_the_p_of_superlative(arctic_aligned):
+    p = next(s for s in _phones_of(arctic_aligned, "superlative") if s.phone == "P")
+    assert p.start == pytest.approx(2.30, abs=0.03)
+    assert p.end == pytest.approx(2.46, abs=0.03)
+
+
+def test_align_pronounces_words_missing_from_the_dictionary(arctic):
+    made_up = "sooperlativ"  # how a reader might spell the word spoken; gruut says S UW P ER L AH T IH V
+    dictionary = Path(get_model_path()) / "en-us" / "cmudict-en-us.dict"
+    assert not any(line.startswith(made_up + " ") for line in dictionary.read_text().splitlines())
+    segments = align(arctic, ARCTIC_TEXT.replace("superlative", made_up))
+    _assert_contiguous(segments, arctic.size / 16000)
+    phones = _phones_of(segments, made_up)
+    assert [s.phone for s in phones] == pronounce(made_up)
+    p = next(s for s in phones if s.phone == "P")
+    assert p.start == pytest.approx(2.30, abs=0.03)
+
+
+def test_dictionary_additions_do_not_change_later_alignments(arctic, lj, arctic_aligned):
+    with pytest.raises(AlignmentError):
+        align(arctic, "Zorblax Quimby and Flurp")
+    align(lj, LJ_TEXT)
+    assert align(arctic, ARCTIC_TEXT) == arctic_aligned
+
+
+def test_results_do_not_depend_on_earlier_calls(arctic, lj, arctic_aligned):
+    recognised = recognize_phones(arctic)
+    recognize_phones(np.random.default_rng(0).normal(0, 1e-4, 16000).astype(np.float32))
+    recognize_phones(lj)
+    align(lj, LJ_TEXT)
+    assert recognize_phones(arctic) == recognised
+    assert align(arctic, ARCTIC_TEXT) == arctic_aligned
+
+
+def test_long_audio_is_aligned_in_pieces_like_short_audio(arctic, lj, monkeypatch):
+    waveform, text = np.concatenate([lj, arctic]), f"{LJ_TEXT}. {ARCTIC_TEXT}"
+    whole = align(waveform, text)
+    monkeypatch.setattr(alignment, "ALIGN_CHUNK_SECONDS", 5.0)
+    pieces = align(waveform, text)
+    _assert_contiguous(pieces, waveform.size / 16000)
+    assert _words(pieces) == _words(whole)
+    shifts = np.abs(np.subtract(_word_starts(pieces), _word_starts(whole)))
+    assert np.median(shifts) < 0.011 and np.max(shifts) < 0.05
+
+
+def _word_starts(segments) -> list[float]:
+    return [s.start for previous, s in zip([None] + segments[:-1], segments)
+            if s.word is not None and (previous is None or previous.word != s.word)]
+
+
+@pytest.mark.parametrize("clip, wrong_text, reason", [
+    ("arctic_a0007", LJ_TEXT, "no alignment"),
+    ("LJ001-0001", ARCTIC_TEXT, "acoustic score"),
+])
+def test_mismatched_transcript_warns_and_falls_back_to_recognition(clip, wrong_text, reason):
+    waveform = _load(clip)
+    with pytest.raises(AlignmentError, match=reason):
+        align(waveform, wrong_text)
+    with pytest.warns(UserWarning, match=f"forced alignment failed \\(.*{reason}.*falling back to phone recognition"):
+        segments = phonemes_for(waveform, wrong_text)
+    _assert_contiguous(segments, waveform.size / 16000)
+    assert all(s.word is None for s in segments)
+
+
+def test_phonemes_for_aligns_a_matching_transcript_without_warning(arctic, arctic_aligned, recwarn):
+    assert phonemes_for(arctic, ARCTIC_TEXT) == arctic_aligned
+    assert len(recwarn) == 0
+
+
+def test_phonemes_for_falls_back_on_audio_too_long_to_align(arctic, monkeypatch):
+    monkeypatch.setattr(alignment, "MAX_ALIGN_SECONDS", 3.0)
+    with pytest.raises(ValueError, match="at most 3 s"):
+        align(arctic, ARCTIC_TEXT)
+    with pytest.warns(UserWarning, match="audio longer than 3 s"):
+        phonemes_for(arctic, ARCTIC_TEXT)
+
+
+@pytest.mark.parametrize("transcript", ["", "   ", "?!"])
+def test_empty_transcript_is_an_error(arctic, transcript):
+    with pytest.raises(ValueError, match="no words"):
+        align(arctic, transcript)
+    with pytest.raises(ValueError, match="no words"):
+        phonemes_for(arctic, transcript)
+
+
+@pytest.mark.parametrize("level", [0.0, 1e-4])
+def test_silence_gives_one_silent_segment(level, recwarn):
+    silence = np.random.default_rng(0).normal(0, level, 24000).astype(np.float32)
+    expected = [alignment.PhonemeSegment(SILENCE, 0.0, 1.5)]
+    assert recognize_phones(silence) == expected
+    assert phonemes_for(silence) == expected
+    assert len(recwarn) == 0
+    with pytest.warns(UserWarning, match="silent"):
+        assert phonemes_for(silence, "hello") == expected
+
+
+def test_recognize_phones_on_real_speech(lj):
+    aligned = align(lj, LJ_TEXT)
+    recognised = recognize_phones(lj)
+    _assert_contiguous(recognised, lj.size / 16000)
+    assert all(s.word is None and (s.phone in ARPABET or s.phone == SILENCE) for s in recognised)
+    phones = [s.phone for s in recognised if s.phone != SILENCE]
+    reference = [s.phone for s in aligned if s.phone != SILENCE]
+    assert 0.7 * len(reference) <= len(phones) <= 1.3 * len(reference)
+    matches = sum(a == b for a, b in zip(_frame_labels(aligned), _frame_labels(recognised)))
+    assert matches / len(_frame_labels(aligned)) > 0.55  # measured 0.69
+
+
+def _frame_labels(segments) -> list[str]:
+    return [s.phone for s in segments for _ in range(int(round(s.end * 100)) - int(round(s.start * 100)))]
+
+
+@pytest.mark.slow
+def test_recognize_phones_works_in_chunks_on_minutes_of_audio(arctic, lj):
+    waveform = np.concatenate([lj, arctic] * 13)  # 3 minutes
+    cuts = alignment._cut_points(waveform, int(alignment.RECOGNITION_CHUNK_SECONDS * 16000))
+    assert len(cuts) > 6 and np.all(np.diff(cuts) <= alignment.RECOGNITION_CHUNK_SECONDS * 16000)
+    segments = recognize_phones(waveform)
+    _assert_contiguous(segments, waveform.size / 16000)
+    per_clip = sum(s.phone != SILENCE for s in recognize_phones(np.concatenate([lj, arctic])))
+    assert abs(sum(s.phone != SILENCE for s in segments) / 13 - per_clip) < 0.1 * per_clip
+
+
+@pytest.mark.parametrize("waveform, rate, message", [
+    (np.zeros(16000, np.float32), 22050, "16000 Hz"),
+    (np.zeros(16000, np.float64), 16000, "float32"),
+    (np.zeros((2, 16000), np.float32), 16000, "1-D"),
+    (np.full(16000, 1.5, np.float32), 16000, r"\[-1, 1\]"),
+    (np.full(16000, np.nan, np.float32), 16000, "finite"),
+    (np.zeros(100, np.float32), 16000, "too short"),
+])
+def test_bad_waveforms_are_rejected(waveform, rate, message):
+    for call in (lambda: align(waveform, "hello", rate), lambda: recognize_phones(waveform, rate),
+                 lambda: phonemes_for(waveform, "hello", rate)):
+        with pytest.raises(ValueError, match=message):
+            call()
