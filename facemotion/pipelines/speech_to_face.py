@@ -6,6 +6,7 @@
 """
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from facemotion.audio.vad import speech_spans
 from facemotion.motion.coarticulation import ClosureSettings, blend_key_motions, close_lips, lip_closure
 from facemotion.motion.keymotion import key_motions
 from facemotion.motion.prosody import ProsodySettings, apply_prosody, jaw_gain, rest_gate
-from facemotion.text.alignment import phonemes_for, recognize_phones
+from facemotion.text.alignment import MAX_ALIGN_SECONDS, phonemes_for, recognize_phones
 from facemotion.text.phonemes import PhonemeSegment
 from facemotion.text.visemes import VisemeTable, load_viseme_table
 
@@ -109,7 +110,9 @@ def analyse_speech(speech: str | Path, transcript: str | None = None, progress: 
     """Voice activity, loudness and phonemes of a speech file, read block by block.
 
     Without a transcript the speech spans of each block are phone-recognised on their own, so memory
-    stays bounded on inputs of any length; with a transcript the whole waveform is force-aligned at once.
+    stays bounded on inputs of any length; with a transcript the whole waveform is force-aligned at once,
+    which takes files up to :data:`~facemotion.text.alignment.MAX_ALIGN_SECONDS` long (longer ones fall
+    back to phone recognition with a warning).
 
     Raises:
         FileNotFoundError, ValueError: as :meth:`SpeechToFace.__call__`.
@@ -117,6 +120,13 @@ def analyse_speech(speech: str | Path, transcript: str | None = None, progress: 
     if transcript is not None and not transcript.strip():
         raise ValueError("the transcript is empty")
     info = audio_info(speech)
+    if transcript is not None and info.duration > MAX_ALIGN_SECONDS:
+        warnings.warn(
+            f"the transcript is ignored: forced alignment takes at most {MAX_ALIGN_SECONDS:.0f} s of audio "
+            f"and this file lasts {info.duration:.0f} s; falling back to phone recognition",
+            stacklevel=2,
+        )
+        transcript = None
     spans: list[tuple[float, float]] = []
     loudness: list[np.ndarray] = []
     phonemes: list[PhonemeSegment] = []

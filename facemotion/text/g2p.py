@@ -51,7 +51,7 @@ def ipa_to_arpabet(ipa_phoneme: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _pronunciation(word: str) -> tuple[str, ...]:
-    from gruut import sentences
+    from gruut import sentences  # imported on first use: importing gruut takes 0.7 s
 
     phones: list[str] = []
     for sentence in sentences(word, lang=LANGUAGE, pos=False):
