@@ -81,13 +81,14 @@ class SpeechToFace:
             ValueError: for a file that is not audio, empty audio, NaN/Inf samples, an empty
                 transcript, or fps that is not a finite number > 0.
         """
-        if not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
+        fps = float(fps)
+        if not (math.isfinite(fps) and fps > 0):
             raise ValueError(f"fps must be a finite number > 0, got {fps}")
         analysis = analyse_speech(speech, transcript, progress)
         n_frames = math.ceil(analysis.info.n_samples * fps / analysis.info.sample_rate - 1e-9)
         weights = self.motion(analysis, fps, n_frames)
         return FaceAnimation(
-            fps=float(fps),
+            fps=fps,
             weights=weights,
             phonemes=analysis.phonemes,
             audio_path=analysis.info.path.resolve(),
