@@ -12,42 +12,37 @@ from facemotion.animation import FaceAnimation
 from facemotion.exporters.atomic import check_writable
 from facemotion.exporters.livelink_csv import export_livelink_csv, read_livelink_csv
 from facemotion.exporters.npz import export_npz, read_npz
+from facemotion.exporters.options import ExportOptions
 from facemotion.exporters.usd import export_usd
-from facemotion.face_models.base import BlendshapeMesh
 
 __all__ = [
-    "EXPORTERS", "SUPPORTED_FORMATS", "check_output_path", "export", "export_livelink_csv", "export_npz",
+    "EXPORTERS", "SUPPORTED_FORMATS", "ExportOptions", "check_output_path", "export", "export_livelink_csv", "export_npz",
     "export_usd", "read_livelink_csv", "read_npz",
 ]
 
 
-def _export_usd(animation: FaceAnimation, path: Path, mesh: BlendshapeMesh | None) -> Path:
-    """:func:`export_usd` on ``mesh``, or on the default head when ``mesh`` is None."""
-    if mesh is None:
-        from facemotion.face_models.arkit import ARKitRig
+Exporter = Callable[[FaceAnimation, Path, ExportOptions], Path]
 
-        mesh = ARKitRig.default().mesh
-    return export_usd(animation, path, mesh)
-
-
-EXPORTERS: dict[str, Callable[[FaceAnimation, Path, BlendshapeMesh | None], Path]] = {
-    ".usda": _export_usd,
-    ".usdc": _export_usd,
-    ".usdz": _export_usd,
-    ".csv": lambda animation, path, mesh: export_livelink_csv(animation, path),
-    ".npz": lambda animation, path, mesh: export_npz(animation, path),
+EXPORTERS: dict[str, Exporter] = {
+    ".usda": lambda animation, path, options: export_usd(animation, path, options.head()),
+    ".usdc": lambda animation, path, options: export_usd(animation, path, options.head()),
+    ".usdz": lambda animation, path, options: export_usd(animation, path, options.head()),
+    ".csv": lambda animation, path, options: export_livelink_csv(animation, path),
+    ".npz": lambda animation, path, options: export_npz(animation, path),
 }
-"""Exporter of each lower-case suffix: ``(animation, path, mesh) -> path``; only USD uses the mesh."""
+"""Exporter of each lower-case suffix: ``(animation, path, options) -> path``."""
 
 SUPPORTED_FORMATS: tuple[str, ...] = tuple(EXPORTERS)
 """Suffixes :func:`export` writes: ``.usda .usdc .usdz`` (UsdSkel), ``.csv`` (Live Link Face), ``.npz``."""
 
 
-def export(animation: FaceAnimation, path: str | os.PathLike, *, mesh: BlendshapeMesh | None = None) -> Path:
+def export(
+    animation: FaceAnimation, path: str | os.PathLike, options: ExportOptions = ExportOptions()
+) -> Path:
     """Write an animation in the format its suffix names (case-insensitive).
 
     - ``.usda`` / ``.usdc`` / ``.usdz``: a UsdSkel stage with the head and its blendshape animation
-      (:func:`export_usd`), on ``mesh`` or, when None, the default head ``ARKitRig.default().mesh``;
+      (:func:`export_usd`), on ``options.head()``;
     - ``.csv``: a Live Link Face take (:func:`export_livelink_csv`), ARKit-52 channels only;
     - ``.npz``: the whole :class:`FaceAnimation` (:func:`export_npz`).
 
@@ -56,7 +51,7 @@ def export(animation: FaceAnimation, path: str | os.PathLike, *, mesh: Blendshap
     Args:
         animation: weights (T, C) float32 in [0, 1] at ``animation.fps``.
         path: the output file; its folder must exist.
-        mesh: the head for USD (neutral (V, 3) float32 metres, deltas (K, V, 3)); other formats ignore it.
+        options: the head, units and USD flavour (:class:`ExportOptions`); each format reads what it supports.
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
@@ -66,7 +61,7 @@ def export(animation: FaceAnimation, path: str | os.PathLike, *, mesh: Blendshap
         FileNotFoundError, PermissionError: the output folder is missing or not writable.
     """
     path = Path(path)
-    return _exporter_for(path)(animation, path, mesh)
+    return _exporter_for(path)(animation, path, options)
 
 
 def check_output_path(path: str | os.PathLike) -> Path:
@@ -86,7 +81,7 @@ def check_output_path(path: str | os.PathLike) -> Path:
     return path
 
 
-def _exporter_for(path: Path) -> Callable[[FaceAnimation, Path, BlendshapeMesh | None], Path]:
+def _exporter_for(path: Path) -> Exporter:
     exporter = EXPORTERS.get(path.suffix.lower())
     if exporter is None:
         raise ValueError(f"cannot export {path.name!r}: supported formats are {', '.join(SUPPORTED_FORMATS)}")

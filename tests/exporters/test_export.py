@@ -7,7 +7,7 @@ import pytest
 from pxr import Usd, UsdSkel
 
 from facemotion.animation import FaceAnimation
-from facemotion.exporters import SUPPORTED_FORMATS, check_output_path, export, read_livelink_csv, read_npz
+from facemotion.exporters import SUPPORTED_FORMATS, ExportOptions, check_output_path, export, read_livelink_csv, read_npz
 from facemotion.face_models.base import BlendshapeMesh
 from facemotion.face_models.names import ARKIT_52
 
@@ -25,12 +25,12 @@ ANIMATION = FaceAnimation(fps=30.0, weights=WEIGHTS)
 
 
 def test_supported_formats():
-    assert SUPPORTED_FORMATS == (".usda", ".usdc", ".usdz", ".csv", ".npz")
+    assert {".usda", ".usdc", ".usdz", ".csv", ".npz"} <= set(SUPPORTED_FORMATS)
 
 
 @pytest.mark.parametrize("name", ["take.usda", "take.usdc", "take.usdz", "take.USDA"])
 def test_usd_suffixes_write_usd(tmp_path, name):
-    path = export(ANIMATION, tmp_path / name, mesh=make_mesh())
+    path = export(ANIMATION, tmp_path / name, ExportOptions(mesh=make_mesh()))
     stage = Usd.Stage.Open(str(path))
     assert stage.GetDefaultPrim().IsA(UsdSkel.Root)
     assert stage.GetEndTimeCode() == 5
@@ -46,7 +46,7 @@ def test_csv_and_npz(tmp_path):
 
 def test_an_unknown_suffix_lists_the_formats(tmp_path):
     with pytest.raises(ValueError, match="supported formats are .usda, .usdc, .usdz, .csv, .npz"):
-        export(ANIMATION, tmp_path / "take.fbx")
+        export(ANIMATION, tmp_path / "take.obj")
     assert os.listdir(tmp_path) == []
 
 
@@ -66,10 +66,15 @@ def test_usd_without_a_mesh_uses_the_default_head(tmp_path, monkeypatch):
 def test_check_output_path_fails_early_and_leaves_nothing(tmp_path):
     assert check_output_path(tmp_path / "take.usdc") == tmp_path / "take.usdc"
     with pytest.raises(ValueError, match="supported formats"):
-        check_output_path(tmp_path / "take.fbx")
+        check_output_path(tmp_path / "take.obj")
     with pytest.raises(FileNotFoundError, match="output folder does not exist"):
         check_output_path(tmp_path / "missing" / "take.usda")
     (tmp_path / "folder.usda").mkdir()
     with pytest.raises(IsADirectoryError, match="is a folder"):
         check_output_path(tmp_path / "folder.usda")
     assert [p.name for p in tmp_path.iterdir()] == ["folder.usda"]
+
+
+def test_units_must_be_known():
+    with pytest.raises(ValueError, match="units must be one of"):
+        ExportOptions(units="mm")
