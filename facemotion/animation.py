@@ -1,7 +1,7 @@
 """FaceAnimation: the one record every pipeline returns and every exporter reads."""
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -74,3 +74,26 @@ class FaceAnimation:
             return self.weights[:, self.channel_names.index(name)]
         except ValueError:
             raise KeyError(f"no channel {name!r} in this animation") from None
+
+    def resample(self, fps: float) -> "FaceAnimation":
+        """The same motion at another frame rate, by linear interpolation of every channel.
+
+        The new animation has ``ceil(n_frames * fps / self.fps)`` frames (the same duration, rounded up
+        to whole frames); frame ``t`` takes the curves' value at ``t / fps`` seconds, interpolated
+        linearly between the two nearest source frames and held at the last one past the end. Linear
+        interpolation keeps every weight inside [0, 1] and adds no overshoot; fast closures shorter than
+        a target frame can be softened when going down in rate.
+
+        Raises:
+            ValueError: for fps that is not a finite number > 0.
+        """
+        fps = float(fps)
+        if not (math.isfinite(fps) and fps > 0):
+            raise ValueError(f"fps must be a finite number > 0, got {fps}")
+        if self.n_frames == 0:
+            return replace(self, fps=fps)
+        n_frames = math.ceil(self.n_frames * fps / self.fps - 1e-9)
+        source = np.arange(n_frames) / fps * self.fps
+        frames = np.arange(self.n_frames)
+        weights = np.stack([np.interp(source, frames, curve) for curve in self.weights.T], axis=1)
+        return replace(self, fps=fps, weights=weights.astype(np.float32))

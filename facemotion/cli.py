@@ -16,16 +16,27 @@ _BAD_INPUT = (ValueError, FileNotFoundError, PermissionError, IsADirectoryError,
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument("-o", "--output", type=Path, required=True,
+                        help="output file; the format follows the extension (.usda .usdc .usdz .csv .json .npz ...)")
+    output.add_argument("--units", choices=("m", "cm"), default="m",
+                        help="length unit of the written mesh (USD, FBX); default m")
+    output.add_argument("--point-cache", action="store_true",
+                        help="USD: time-sampled mesh points instead of blendshapes")
+
     parser = argparse.ArgumentParser(prog="facemotion", description="Speech-driven 3D facial animation.")
     commands = parser.add_subparsers(dest="command", required=True)
-    animate = commands.add_parser("animate", help="speech file in, ARKit-52 face animation out")
+    animate = commands.add_parser("animate", parents=[output], help="speech file in, ARKit-52 face animation out")
     animate.add_argument("speech", type=Path, help="speech audio (wav, flac, ogg, mp3; any rate, any channels)")
     text = animate.add_mutually_exclusive_group()
     text.add_argument("--text", help="the transcript (English); without it phones are recognised from the audio")
     text.add_argument("--transcript", type=Path, help="a UTF-8 text file holding the transcript")
     animate.add_argument("--fps", type=float, default=30.0, help="output frame rate (default 30)")
-    animate.add_argument("-o", "--output", type=Path, required=True, help="output file; format from extension")
     animate.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    export = commands.add_parser("export", parents=[output], help="convert a saved animation (.npz) to another format")
+    export.add_argument("animation", type=Path, help="an animation written by `animate -o take.npz`")
+    export.add_argument("--fps", type=float, help="resample to this frame rate (linear interpolation)")
     return parser
 
 
@@ -34,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     warnings.formatwarning = lambda message, *_, **__: f"facemotion: warning: {message}\n"
     try:
-        return _animate(args)
+        return {"animate": _animate, "export": _export}[args.command](args)
     except _BAD_INPUT as error:
         print(f"facemotion: error: {_message(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -44,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _animate(args: argparse.Namespace) -> int:
-    from facemotion.exporters import check_output_path, export
+    from facemotion.exporters import check_output_path
     from facemotion.pipelines.speech_to_face import animate
 
     check_output_path(args.output)
@@ -53,8 +64,21 @@ def _animate(args: argparse.Namespace) -> int:
         if not args.transcript.is_file():
             raise FileNotFoundError(f"transcript file not found: {args.transcript}")
         transcript = args.transcript.read_text(encoding="utf-8")
-    animation = animate(args.speech, transcript, args.fps, progress=not args.quiet)
-    path = export(animation, args.output)
+    return _write(animate(args.speech, transcript, args.fps, progress=not args.quiet), args)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from facemotion.exporters import check_output_path, read_npz
+
+    check_output_path(args.output)
+    animation = read_npz(args.animation)
+    return _write(animation if args.fps is None else animation.resample(args.fps), args)
+
+
+def _write(animation, args: argparse.Namespace) -> int:
+    from facemotion.exporters import ExportOptions, export
+
+    path = export(animation, args.output, ExportOptions(units=args.units, point_cache=args.point_cache))
     print(f"wrote {path} ({animation.n_frames} frames at {animation.fps:g} fps)")
     return EXIT_OK
 

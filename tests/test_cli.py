@@ -92,3 +92,16 @@ def test_nan_audio_is_bad_input(write_audio, tmp_path, capsys):
     path = write_audio("inf.wav", samples, 16000, subtype="FLOAT")
     assert run("animate", path, "-o", tmp_path / "a.usda") == 2
     assert "NaN or Inf" in capsys.readouterr().err
+
+
+def test_export_converts_and_resamples_a_saved_take(arctic, tmp_path, capsys):
+    from facemotion.exporters import read_json_curves, read_npz
+
+    path, text = arctic
+    take = tmp_path / "take.npz"
+    assert run("animate", path, "--text", text, "-o", take) == 0
+    assert run("export", take, "--fps", 60, "-o", tmp_path / "take.json") == 0
+    assert run("export", take, "--units", "cm", "--point-cache", "-o", tmp_path / "cache.usdc") == 0
+    assert read_json_curves(tmp_path / "take.json").n_frames == 2 * read_npz(take).n_frames
+    assert run("export", tmp_path / "missing.npz", "-o", tmp_path / "x.usda") == 2
+    assert "no such NPZ file" in capsys.readouterr().err

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from facemotion.animation import FaceAnimation
 from facemotion.exporters.atomic import check_writable
+from facemotion.exporters.json_curves import export_json_curves, read_json_curves
 from facemotion.exporters.livelink_csv import export_livelink_csv, read_livelink_csv
 from facemotion.exporters.npz import export_npz, read_npz
 from facemotion.exporters.options import ExportOptions
@@ -17,18 +18,24 @@ from facemotion.exporters.usd import export_usd
 
 __all__ = [
     "EXPORTERS", "SUPPORTED_FORMATS", "ExportOptions", "check_output_path", "export", "export_livelink_csv", "export_npz",
-    "export_usd", "read_livelink_csv", "read_npz",
+    "export_json_curves", "export_usd", "read_json_curves", "read_livelink_csv", "read_npz",
 ]
 
 
 Exporter = Callable[[FaceAnimation, Path, ExportOptions], Path]
 
+
+def _usd(animation: FaceAnimation, path: Path, options: ExportOptions) -> Path:
+    return export_usd(animation, path, options.head(), scale=options.scale, point_cache=options.point_cache)
+
+
 EXPORTERS: dict[str, Exporter] = {
-    ".usda": lambda animation, path, options: export_usd(animation, path, options.head()),
-    ".usdc": lambda animation, path, options: export_usd(animation, path, options.head()),
-    ".usdz": lambda animation, path, options: export_usd(animation, path, options.head()),
+    ".usda": _usd,
+    ".usdc": _usd,
+    ".usdz": _usd,
     ".csv": lambda animation, path, options: export_livelink_csv(animation, path),
     ".npz": lambda animation, path, options: export_npz(animation, path),
+    ".json": lambda animation, path, options: export_json_curves(animation, path),
 }
 """Exporter of each lower-case suffix: ``(animation, path, options) -> path``."""
 
@@ -57,11 +64,15 @@ def export(
         ``path`` as a :class:`~pathlib.Path`.
 
     Raises:
-        ValueError: for a suffix outside :data:`SUPPORTED_FORMATS`, or what the format's exporter rejects.
+        ValueError: for a suffix outside :data:`SUPPORTED_FORMATS`, an animation without frames, or what
+            the format's exporter rejects.
         FileNotFoundError, PermissionError: the output folder is missing or not writable.
     """
     path = Path(path)
-    return _exporter_for(path)(animation, path, options)
+    exporter = _exporter_for(path)
+    if animation.n_frames == 0:
+        raise ValueError("the animation has no frames: nothing to export")
+    return exporter(animation, path, options)
 
 
 def check_output_path(path: str | os.PathLike) -> Path:

@@ -8,8 +8,14 @@ Layout (OpenUSD UsdSkel documentation, "Schemas" and the BlendShape example)::
         Skeleton                 Skeleton without joints, SkelBindingAPI: skel:animationSource
             Animation            SkelAnimation: blendShapes, time-sampled blendShapeWeights
 
-Stage metadata: ``upAxis = "Y"``, ``metersPerUnit = 1``, ``timeCodesPerSecond = framesPerSecond = fps``,
-``startTimeCode = 0``, ``endTimeCode = T - 1``; frame ``t`` is the sample at time code ``t``.
+        Speech                   SpatialAudio (UsdMedia) playing the animation's speech file from time code 0
+
+A point cache (``point_cache=True``, for tools without UsdSkel blendshapes) writes instead a plain Mesh
+``/Head/Face`` whose ``points`` are time-sampled, one evaluated pose per frame.
+
+Stage metadata: ``upAxis = "Y"``, ``metersPerUnit = 1 / scale`` (1 for metres, 0.01 for centimetres),
+``timeCodesPerSecond = framesPerSecond = fps``, ``startTimeCode = 0``, ``endTimeCode = T - 1``; frame ``t``
+is the sample at time code ``t``.
 """
 
 import os
@@ -17,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from pxr import Sdf, Tf, Usd, UsdGeom, UsdSkel, UsdUtils, Vt
+from pxr import Sdf, Tf, Usd, UsdGeom, UsdMedia, UsdSkel, UsdUtils, Vt
 
 from facemotion.animation import FaceAnimation
 from facemotion.exporters.atomic import atomic_output
@@ -26,8 +32,18 @@ from facemotion.face_models.base import BlendshapeMesh
 USD_SUFFIXES: tuple[str, ...] = (".usda", ".usdc", ".usdz")
 """File suffixes :func:`export_usd` writes: text, binary (crate) and zip package."""
 
+USDZ_AUDIO_SUFFIXES: tuple[str, ...] = (".m4a", ".mp3", ".wav")
+"""Audio files a ``.usdz`` package may hold (usdz specification, "Usdz Specification: Layout")."""
 
-def export_usd(animation: FaceAnimation, path: str | os.PathLike, mesh: BlendshapeMesh) -> Path:
+
+def export_usd(
+    animation: FaceAnimation,
+    path: str | os.PathLike,
+    mesh: BlendshapeMesh,
+    *,
+    scale: float = 1.0,
+    point_cache: bool = False,
+) -> Path:
     """Write a head mesh with its blendshapes and the animation's weight curves as a UsdSkel stage.
 
     The format follows the suffix: ``.usda`` (text), ``.usdc`` (binary) or ``.usdz`` (a package holding
@@ -38,10 +54,18 @@ def export_usd(animation: FaceAnimation, path: str | os.PathLike, mesh: Blendsha
     ``Tf.MakeValidIdentifier``. The SkelAnimation lists the mesh's shapes in the mesh's order; a shape the
     animation has no channel for gets weight 0. The file appears only when complete (:func:`atomic_output`).
 
+    When the animation has an ``audio_path`` that exists, a ``UsdMedia.SpatialAudio`` prim ``/Head/Speech``
+    plays it, non-spatial, from time code 0 to the last frame (usdview and Omniverse play it with the
+    face); the asset path is relative to the output folder when the speech file lies below it, absolute
+    otherwise. A ``.usdz`` packs the speech file only when it is ``.wav``, ``.mp3`` or ``.m4a`` (the audio
+    formats the usdz specification allows); other formats get no audio prim in a ``.usdz``.
+
     Args:
         animation: T >= 1 frames of weights (T, C) float32 in [0, 1] at ``animation.fps``.
         path: output file ending in ``.usda``, ``.usdc`` or ``.usdz``.
         mesh: the head: neutral (V, 3) float32 metres, faces (F, 3) int64, deltas (K, V, 3) float32 metres.
+        scale: file units per metre (1 for metres, 100 for centimetres), > 0.
+        point_cache: write time-sampled points (``T * V * 12`` bytes) instead of blendshapes.
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
@@ -58,6 +82,8 @@ def export_usd(animation: FaceAnimation, path: str | os.PathLike, mesh: Blendsha
         raise ValueError(f"USD output must end in one of {USD_SUFFIXES}, got {path.name!r}")
     if animation.n_frames == 0:
         raise ValueError("the animation has no frames")
+    if not scale > 0:
+        raise ValueError(f"scale must be > 0, got {scale}")
     missing = [name for name in animation.channel_names if name not in mesh.names]
     if missing:
         raise ValueError(f"the mesh has no blendshapes for the animation channels {missing}")
@@ -67,39 +93,94 @@ def export_usd(animation: FaceAnimation, path: str | os.PathLike, mesh: Blendsha
     weights = np.zeros((animation.n_frames, len(mesh.names)), np.float32)
     weights[:, [mesh.names.index(name) for name in animation.channel_names]] = animation.weights
 
+    audio = _audio_asset(animation, path)
     with atomic_output(path) as tmp:
         if path.suffix.lower() == ".usdz":
             with tempfile.TemporaryDirectory() as folder:
                 layer = Path(folder) / f"{path.stem}.usdc"
-                _write_stage(layer, mesh, shape_names, weights, animation.fps)
+                _write_stage(layer, mesh, shape_names, weights, animation.fps, scale, point_cache, audio)
                 if not UsdUtils.CreateNewUsdzPackage(str(layer), str(tmp)):
                     raise OSError(f"USD could not package {path}")
         else:
-            _write_stage(tmp, mesh, shape_names, weights, animation.fps)
+            _write_stage(tmp, mesh, shape_names, weights, animation.fps, scale, point_cache, audio)
     return path
 
 
+def _audio_asset(animation: FaceAnimation, path: Path) -> str | None:
+    """The asset path of the speech file as the stage at ``path`` should reference it, or None."""
+    speech = animation.audio_path
+    if speech is None or not Path(speech).is_file():
+        return None
+    speech = Path(speech).resolve()
+    if path.suffix.lower() == ".usdz":
+        return str(speech) if speech.suffix.lower() in USDZ_AUDIO_SUFFIXES else None
+    try:
+        return speech.relative_to(path.parent.resolve()).as_posix()
+    except ValueError:
+        return str(speech)
+
+
 def _write_stage(
-    file: Path, mesh: BlendshapeMesh, shape_names: list[str], weights: np.ndarray, fps: float
+    file: Path,
+    mesh: BlendshapeMesh,
+    shape_names: list[str],
+    weights: np.ndarray,
+    fps: float,
+    scale: float,
+    point_cache: bool,
+    audio: str | None,
 ) -> None:
     """Create the stage of :func:`export_usd` at ``file``; weights (T, K) follow ``shape_names``."""
     stage = Usd.Stage.CreateNew(str(file))
     UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.y)
-    UsdGeom.SetStageMetersPerUnit(stage, UsdGeom.LinearUnits.meters)
+    UsdGeom.SetStageMetersPerUnit(stage, 1.0 / scale)
     stage.SetTimeCodesPerSecond(fps)
     stage.SetFramesPerSecond(fps)
     stage.SetStartTimeCode(0)
     stage.SetEndTimeCode(len(weights) - 1)
 
-    root = UsdSkel.Root.Define(stage, "/Head")
+    root = (UsdGeom.Xform if point_cache else UsdSkel.Root).Define(stage, "/Head")
     stage.SetDefaultPrim(root.GetPrim())
     face = UsdGeom.Mesh.Define(stage, "/Head/Face")
-    face.CreatePointsAttr(Vt.Vec3fArray.FromNumpy(mesh.neutral))
-    face.CreateExtentAttr(Vt.Vec3fArray.FromNumpy(np.stack([mesh.neutral.min(0), mesh.neutral.max(0)])))
+    neutral = mesh.neutral * np.float32(scale)
+    face.CreatePointsAttr(Vt.Vec3fArray.FromNumpy(neutral))
+    face.CreateExtentAttr(Vt.Vec3fArray.FromNumpy(np.stack([neutral.min(0), neutral.max(0)])))
     face.CreateFaceVertexCountsAttr(Vt.IntArray.FromNumpy(np.full(len(mesh.faces), 3, np.int32)))
     face.CreateFaceVertexIndicesAttr(Vt.IntArray.FromNumpy(mesh.faces.astype(np.int32).ravel()))
     face.CreateSubdivisionSchemeAttr(UsdGeom.Tokens.none)
+    if point_cache:
+        _write_point_cache(face, mesh, weights, scale)
+    else:
+        _write_blendshapes(stage, face, mesh, shape_names, weights, scale)
+    if audio is not None:
+        speech = UsdMedia.SpatialAudio.Define(stage, "/Head/Speech")
+        speech.CreateFilePathAttr(Sdf.AssetPath(audio))
+        speech.CreateAuralModeAttr(UsdMedia.Tokens.nonSpatial)
+        speech.CreatePlaybackModeAttr(UsdMedia.Tokens.onceFromStartToEnd)
+        speech.CreateStartTimeAttr(Sdf.TimeCode(0))
+        speech.CreateEndTimeAttr(Sdf.TimeCode(len(weights) - 1))
+    stage.Save()
 
+
+def _write_point_cache(face: UsdGeom.Mesh, mesh: BlendshapeMesh, weights: np.ndarray, scale: float) -> None:
+    """Time-sampled points, one pose per frame, evaluated frame by frame to bound memory."""
+    points = face.GetPointsAttr()
+    deltas = mesh.deltas.reshape(len(mesh.deltas), -1)
+    with Sdf.ChangeBlock():
+        for t, row in enumerate(weights):
+            pose = (mesh.neutral + (row @ deltas).reshape(-1, 3)) * np.float32(scale)
+            points.Set(Vt.Vec3fArray.FromNumpy(pose.astype(np.float32)), Usd.TimeCode(t))
+
+
+def _write_blendshapes(
+    stage: Usd.Stage,
+    face: UsdGeom.Mesh,
+    mesh: BlendshapeMesh,
+    shape_names: list[str],
+    weights: np.ndarray,
+    scale: float,
+) -> None:
+    """BlendShape prims, a Skeleton and a SkelAnimation with time-sampled weights, bound to ``face``."""
     binding = UsdSkel.BindingAPI.Apply(face.GetPrim())
     binding.CreateBlendShapesAttr(Vt.TokenArray(shape_names))
     targets = []
@@ -108,7 +189,7 @@ def _write_stage(
         if len(moved) == 0:
             moved = np.zeros(1, np.int32)
         shape = UsdSkel.BlendShape.Define(stage, face.GetPath().AppendChild(name))
-        shape.CreateOffsetsAttr(Vt.Vec3fArray.FromNumpy(np.ascontiguousarray(delta[moved])))
+        shape.CreateOffsetsAttr(Vt.Vec3fArray.FromNumpy(np.ascontiguousarray(delta[moved] * np.float32(scale))))
         shape.CreatePointIndicesAttr(Vt.IntArray.FromNumpy(moved))
         targets.append(shape.GetPath())
     binding.CreateBlendShapeTargetsRel().SetTargets(targets)
@@ -123,4 +204,3 @@ def _write_stage(
         for t, row in enumerate(weights):
             samples.Set(Vt.FloatArray.FromNumpy(row), Usd.TimeCode(t))
     UsdSkel.BindingAPI.Apply(skeleton.GetPrim()).CreateAnimationSourceRel().SetTargets([anim.GetPath()])
-    stage.Save()

@@ -78,3 +78,10 @@ def test_check_output_path_fails_early_and_leaves_nothing(tmp_path):
 def test_units_must_be_known():
     with pytest.raises(ValueError, match="units must be one of"):
         ExportOptions(units="mm")
+
+
+@pytest.mark.parametrize("name", ["take.usda", "take.csv", "take.npz", "take.json"])
+def test_an_empty_animation_is_refused(tmp_path, name):
+    with pytest.raises(ValueError, match="no frames"):
+        export(FaceAnimation(fps=30.0, weights=np.zeros((0, 52), np.float32)), tmp_path / name)
+    assert os.listdir(tmp_path) == []

@@ -2,7 +2,7 @@ import os
 
 import numpy as np
 import pytest
-from pxr import Usd, UsdGeom, UsdSkel
+from pxr import Usd, UsdGeom, UsdMedia, UsdSkel
 
 from facemotion.animation import FaceAnimation
 from facemotion.exporters import usd
@@ -148,3 +148,61 @@ def test_usd_validators_report_nothing(tmp_path, suffix):
     validators = validation.ValidationRegistry().GetOrLoadAllValidators()
     errors = validation.ValidationContext(validators).Validate(stage)
     assert [error.GetMessage() for error in errors] == []
+
+
+def test_point_cache_holds_the_evaluated_pose_of_every_frame(tmp_path):
+    mesh, animation = make_mesh(), make_animation()
+    stage = Usd.Stage.Open(str(export_usd(animation, tmp_path / "cache.usdc", mesh, point_cache=True)))
+    assert not stage.GetDefaultPrim().IsA(UsdSkel.Root)
+    points = UsdGeom.Mesh(stage.GetPrimAtPath("/Head/Face")).GetPointsAttr()
+    assert len(points.GetTimeSamples()) == animation.n_frames
+    for t in range(animation.n_frames):
+        expected = mesh.neutral + np.einsum("k,kvc->vc", animation.weights[t], mesh.deltas)
+        np.testing.assert_allclose(np.array(points.Get(Usd.TimeCode(t))), expected, atol=1e-5)
+
+
+def test_centimetres_scale_points_offsets_and_stage_units(tmp_path):
+    mesh, animation = make_mesh(), make_animation()
+    path = export_usd(animation, tmp_path / "cm.usda", mesh, scale=100.0)
+    stage = Usd.Stage.Open(Usd.Stage.Open(str(path)).Flatten())
+    assert UsdGeom.GetStageMetersPerUnit(stage) == pytest.approx(0.01)
+    assert UsdSkel.BakeSkinning(stage.Traverse())
+    points = UsdGeom.Mesh(stage.GetPrimAtPath("/Head/Face")).GetPointsAttr()
+    expected = 100 * (mesh.neutral + np.einsum("k,kvc->vc", animation.weights[2], mesh.deltas))
+    np.testing.assert_allclose(np.array(points.Get(Usd.TimeCode(2))), expected, atol=1e-3)
+
+
+def speech_file(folder, name):
+    import soundfile as sf
+
+    path = folder / name
+    sf.write(str(path), np.zeros(1600, np.float32), 16000)
+    return path
+
+
+def test_audio_prim_plays_the_speech_from_the_first_frame(tmp_path):
+    speech = speech_file(tmp_path, "speech.wav")
+    animation = make_animation()
+    animation = FaceAnimation(animation.fps, animation.weights, animation.channel_names, audio_path=speech)
+    stage = Usd.Stage.Open(str(export_usd(animation, tmp_path / "take.usda", make_mesh())))
+    audio = UsdMedia.SpatialAudio(stage.GetPrimAtPath("/Head/Speech"))
+    assert audio.GetFilePathAttr().Get().path == "speech.wav"
+    assert audio.GetStartTimeAttr().Get() == 0 and audio.GetEndTimeAttr().Get() == animation.n_frames - 1
+    assert audio.GetAuralModeAttr().Get() == UsdMedia.Tokens.nonSpatial
+
+
+def test_usdz_packs_wav_speech_and_skips_flac(tmp_path):
+    import zipfile
+
+    animation = make_animation()
+    for name, packed in (("speech.wav", True), ("speech.flac", False)):
+        with_audio = FaceAnimation(animation.fps, animation.weights, animation.channel_names,
+                                   audio_path=speech_file(tmp_path, name))
+        path = export_usd(with_audio, tmp_path / f"{name}.usdz", make_mesh())
+        assert any(n.endswith(name) for n in zipfile.ZipFile(path).namelist()) == packed
+        assert Usd.Stage.Open(str(path)).GetPrimAtPath("/Head/Speech").IsValid() == packed
+
+
+def test_no_audio_prim_without_audio(tmp_path):
+    stage = Usd.Stage.Open(str(export_usd(make_animation(), tmp_path / "take.usda", make_mesh())))
+    assert not stage.GetPrimAtPath("/Head/Speech").IsValid()
