@@ -10,6 +10,7 @@ from pathlib import Path
 
 from facemotion.animation import FaceAnimation
 from facemotion.exporters.atomic import check_writable
+from facemotion.exporters.gltf import export_gltf
 from facemotion.exporters.json_curves import export_json_curves, read_json_curves
 from facemotion.exporters.livelink_csv import export_livelink_csv, read_livelink_csv
 from facemotion.exporters.npz import export_npz, read_npz
@@ -17,8 +18,9 @@ from facemotion.exporters.options import ExportOptions
 from facemotion.exporters.usd import export_usd
 
 __all__ = [
-    "EXPORTERS", "SUPPORTED_FORMATS", "ExportOptions", "check_output_path", "export", "export_livelink_csv", "export_npz",
-    "export_json_curves", "export_usd", "read_json_curves", "read_livelink_csv", "read_npz",
+    "EXPORTERS", "SUPPORTED_FORMATS", "ExportOptions", "check_output_path", "export", "export_gltf",
+    "export_json_curves", "export_livelink_csv", "export_npz", "export_usd", "read_json_curves",
+    "read_livelink_csv", "read_npz",
 ]
 
 
@@ -29,10 +31,18 @@ def _usd(animation: FaceAnimation, path: Path, options: ExportOptions) -> Path:
     return export_usd(animation, path, options.head(), scale=options.scale, point_cache=options.point_cache)
 
 
+def _gltf(animation: FaceAnimation, path: Path, options: ExportOptions) -> Path:
+    if options.units != "m":
+        raise ValueError("glTF is in metres by specification (glTF 2.0, 3.4); write it with units='m'")
+    return export_gltf(animation, path, options.head())
+
+
 EXPORTERS: dict[str, Exporter] = {
     ".usda": _usd,
     ".usdc": _usd,
     ".usdz": _usd,
+    ".glb": _gltf,
+    ".gltf": _gltf,
     ".csv": lambda animation, path, options: export_livelink_csv(animation, path),
     ".npz": lambda animation, path, options: export_npz(animation, path),
     ".json": lambda animation, path, options: export_json_curves(animation, path),
@@ -40,7 +50,8 @@ EXPORTERS: dict[str, Exporter] = {
 """Exporter of each lower-case suffix: ``(animation, path, options) -> path``."""
 
 SUPPORTED_FORMATS: tuple[str, ...] = tuple(EXPORTERS)
-"""Suffixes :func:`export` writes: ``.usda .usdc .usdz`` (UsdSkel), ``.csv`` (Live Link Face), ``.npz``."""
+"""Suffixes :func:`export` writes: ``.usda .usdc .usdz`` (UsdSkel), ``.glb .gltf`` (glTF 2.0), ``.csv``
+(Live Link Face), ``.npz`` (FaceAnimation), ``.json`` (per-channel curves)."""
 
 
 def export(
@@ -50,8 +61,11 @@ def export(
 
     - ``.usda`` / ``.usdc`` / ``.usdz``: a UsdSkel stage with the head and its blendshape animation
       (:func:`export_usd`), on ``options.head()``;
+    - ``.glb`` / ``.gltf``: glTF 2.0 with the head, its morph targets and a weights animation
+      (:func:`export_gltf`), metres only;
     - ``.csv``: a Live Link Face take (:func:`export_livelink_csv`), ARKit-52 channels only;
-    - ``.npz``: the whole :class:`FaceAnimation` (:func:`export_npz`).
+    - ``.npz``: the whole :class:`FaceAnimation` (:func:`export_npz`);
+    - ``.json``: per-channel keyframes for DCC scripts (:func:`export_json_curves`).
 
     The file appears only when complete; a failed export leaves nothing behind.
 

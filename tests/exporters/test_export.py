@@ -25,7 +25,7 @@ ANIMATION = FaceAnimation(fps=30.0, weights=WEIGHTS)
 
 
 def test_supported_formats():
-    assert {".usda", ".usdc", ".usdz", ".csv", ".npz"} <= set(SUPPORTED_FORMATS)
+    assert {".usda", ".usdc", ".usdz", ".glb", ".gltf", ".csv", ".npz", ".json"} <= set(SUPPORTED_FORMATS)
 
 
 @pytest.mark.parametrize("name", ["take.usda", "take.usdc", "take.usdz", "take.USDA"])
@@ -45,8 +45,9 @@ def test_csv_and_npz(tmp_path):
 
 
 def test_an_unknown_suffix_lists_the_formats(tmp_path):
-    with pytest.raises(ValueError, match="supported formats are .usda, .usdc, .usdz, .csv, .npz"):
+    with pytest.raises(ValueError, match="supported formats are") as error:
         export(ANIMATION, tmp_path / "take.obj")
+    assert all(suffix in str(error.value) for suffix in SUPPORTED_FORMATS)
     assert os.listdir(tmp_path) == []
 
 
@@ -84,4 +85,10 @@ def test_units_must_be_known():
 def test_an_empty_animation_is_refused(tmp_path, name):
     with pytest.raises(ValueError, match="no frames"):
         export(FaceAnimation(fps=30.0, weights=np.zeros((0, 52), np.float32)), tmp_path / name)
+    assert os.listdir(tmp_path) == []
+
+
+def test_gltf_is_metres_only(tmp_path):
+    with pytest.raises(ValueError, match="glTF is in metres"):
+        export(ANIMATION, tmp_path / "take.glb", ExportOptions(mesh=make_mesh(), units="cm"))
     assert os.listdir(tmp_path) == []
