@@ -4,8 +4,13 @@ VENV ?= .venv
 TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# Blender as a Python module (bpy, for FBX and the Blender round-trip tests) pins its own numpy, so it lives
+# in its own environment; its wheel is for Python 3.11 only.
+BLENDER_VENV ?= .venv-blender
+BPY ?= bpy==5.0.1
+BROWSER_DEPS := tests/browser/node_modules/.package-lock.json
 
-.PHONY: demo test benchmark clean
+.PHONY: demo test benchmark blender-env browser-deps clean
 
 # torch goes in first and pinned, so that no other requirement pulls a different (CUDA) build.
 $(INSTALLED): setup.cfg pyproject.toml
@@ -19,11 +24,28 @@ demo: $(INSTALLED)
 	mkdir -p out
 	$(BIN)/facemotion animate assets/samples/LJ001-0001.flac --transcript assets/samples/LJ001-0001.txt -o out/demo.usda
 
-test: $(INSTALLED)
+# Browser tests (glTF in three.js) need npm and Chromium; without them they skip.
+browser-deps:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(BROWSER_DEPS); \
+	else echo "npm not found: the three.js browser tests will be skipped"; fi
+
+$(BROWSER_DEPS): tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+
+test: $(INSTALLED) browser-deps
 	$(BIN)/python -m pytest
 
 benchmark: $(INSTALLED)
 	$(BIN)/python benchmarks/realtime_factor.py
+	$(BIN)/python benchmarks/export_speed.py
+
+$(BLENDER_VENV)/.installed:
+	$(PYTHON) -m venv $(BLENDER_VENV)
+	$(BLENDER_VENV)/bin/python -m pip install --quiet "$(BPY)"
+	$(BLENDER_VENV)/bin/python -I -c "import bpy; print('bpy', bpy.app.version_string)"
+	touch $@
+
+blender-env: $(BLENDER_VENV)/.installed
 
 clean:
-	rm -rf $(VENV) out
+	rm -rf $(VENV) out tests/browser/node_modules

@@ -1,7 +1,7 @@
 """The ``facemotion`` command line.
 
 Exit codes: 0 success, 2 bad usage or bad input (missing or unreadable file, bad option value,
-unwritable output), 1 internal error.
+unwritable output, no Blender environment for FBX), 1 internal error.
 """
 
 import argparse
@@ -44,9 +44,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
     warnings.formatwarning = lambda message, *_, **__: f"facemotion: warning: {message}\n"
+    from facemotion.exporters import BlenderNotFoundError
+
     try:
         return {"animate": _animate, "export": _export}[args.command](args)
-    except _BAD_INPUT as error:
+    except (*_BAD_INPUT, BlenderNotFoundError) as error:
         print(f"facemotion: error: {_message(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as error:  # an internal failure: say so, with a stable exit code

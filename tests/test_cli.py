@@ -105,3 +105,10 @@ def test_export_converts_and_resamples_a_saved_take(arctic, tmp_path, capsys):
     assert read_json_curves(tmp_path / "take.json").n_frames == 2 * read_npz(take).n_frames
     assert run("export", tmp_path / "missing.npz", "-o", tmp_path / "x.usda") == 2
     assert "no such NPZ file" in capsys.readouterr().err
+
+
+def test_fbx_without_blender_is_bad_input_with_a_setup_hint(arctic, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FACEMOTION_BLENDER_PYTHON", str(tmp_path / "no-blender" / "python"))
+    assert run("animate", arctic[0], "-o", tmp_path / "take.fbx") == 2
+    assert "make blender-env" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from facemotion.animation import FaceAnimation
 from facemotion.exporters.atomic import check_writable
+from facemotion.exporters.fbx import BlenderError, BlenderNotFoundError, export_fbx
 from facemotion.exporters.gltf import export_gltf
 from facemotion.exporters.json_curves import export_json_curves, read_json_curves
 from facemotion.exporters.livelink_csv import export_livelink_csv, read_livelink_csv
@@ -18,7 +19,8 @@ from facemotion.exporters.options import ExportOptions
 from facemotion.exporters.usd import export_usd
 
 __all__ = [
-    "EXPORTERS", "SUPPORTED_FORMATS", "ExportOptions", "check_output_path", "export", "export_gltf",
+    "EXPORTERS", "SUPPORTED_FORMATS", "BlenderError", "BlenderNotFoundError", "ExportOptions", "check_output_path",
+    "export", "export_fbx", "export_gltf",
     "export_json_curves", "export_livelink_csv", "export_npz", "export_usd", "read_json_curves",
     "read_livelink_csv", "read_npz",
 ]
@@ -43,6 +45,7 @@ EXPORTERS: dict[str, Exporter] = {
     ".usdz": _usd,
     ".glb": _gltf,
     ".gltf": _gltf,
+    ".fbx": lambda animation, path, options: export_fbx(animation, path, options.head(), scale=options.scale),
     ".csv": lambda animation, path, options: export_livelink_csv(animation, path),
     ".npz": lambda animation, path, options: export_npz(animation, path),
     ".json": lambda animation, path, options: export_json_curves(animation, path),
@@ -50,7 +53,8 @@ EXPORTERS: dict[str, Exporter] = {
 """Exporter of each lower-case suffix: ``(animation, path, options) -> path``."""
 
 SUPPORTED_FORMATS: tuple[str, ...] = tuple(EXPORTERS)
-"""Suffixes :func:`export` writes: ``.usda .usdc .usdz`` (UsdSkel), ``.glb .gltf`` (glTF 2.0), ``.csv``
+"""Suffixes :func:`export` writes: ``.usda .usdc .usdz`` (UsdSkel), ``.glb .gltf`` (glTF 2.0), ``.fbx``
+(through Blender), ``.csv``
 (Live Link Face), ``.npz`` (FaceAnimation), ``.json`` (per-channel curves)."""
 
 
@@ -63,6 +67,8 @@ def export(
       (:func:`export_usd`), on ``options.head()``;
     - ``.glb`` / ``.gltf``: glTF 2.0 with the head, its morph targets and a weights animation
       (:func:`export_gltf`), metres only;
+    - ``.fbx``: the head with 52 shape keys keyed at every frame, written by Blender (:func:`export_fbx`;
+      needs ``make blender-env`` or ``FACEMOTION_BLENDER_PYTHON``);
     - ``.csv``: a Live Link Face take (:func:`export_livelink_csv`), ARKit-52 channels only;
     - ``.npz``: the whole :class:`FaceAnimation` (:func:`export_npz`);
     - ``.json``: per-channel keyframes for DCC scripts (:func:`export_json_curves`).
