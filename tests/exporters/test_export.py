@@ -7,7 +7,14 @@ import pytest
 from pxr import Usd, UsdSkel
 
 from facemotion.animation import FaceAnimation
-from facemotion.exporters import SUPPORTED_FORMATS, ExportOptions, check_output_path, export, read_livelink_csv, read_npz
+from facemotion.exporters import (
+    SUPPORTED_FORMATS,
+    ExportOptions,
+    check_output_path,
+    export,
+    read_livelink_csv,
+    read_npz,
+)
 from facemotion.face_models.base import BlendshapeMesh
 from facemotion.face_models.names import ARKIT_52
 

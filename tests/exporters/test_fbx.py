@@ -16,30 +16,11 @@ import pytest
 from facemotion.animation import FaceAnimation
 from facemotion.exporters import fbx
 from facemotion.exporters.fbx import BlenderError, BlenderNotFoundError, export_fbx, run_blender_script
-from facemotion.face_models.base import BlendshapeMesh
 from facemotion.face_models.names import ARKIT_52
+from facemotion.testing import grid_mesh, random_animation
 
 FPS = 30.0
 SETUP_HINT = "make blender-env"
-
-
-def make_mesh(names=ARKIT_52, seed=0):
-    """A 3x3 grid of 9 vertices (2 cm), 8 triangles; each shape moves 2 vertices, the last one none."""
-    rng = np.random.default_rng(seed)
-    x, y = np.meshgrid(np.arange(3), np.arange(3))
-    neutral = np.stack([x.ravel(), y.ravel(), np.zeros(9)], 1).astype(np.float32) * 0.01
-    neutral[:, 2] = rng.uniform(-0.005, 0.005, 9)  # not flat, so that a lost axis shows
-    corners = [r * 3 + c for r in range(2) for c in range(2)]
-    faces = np.array([[i, i + 1, i + 4] for i in corners] + [[i, i + 4, i + 3] for i in corners], np.int64)
-    deltas = np.zeros((len(names), 9, 3), np.float32)
-    for k in range(len(names) - 1):
-        deltas[k, rng.choice(9, 2, replace=False)] = rng.normal(0, 0.005, (2, 3))
-    return BlendshapeMesh(neutral=neutral, faces=faces, deltas=deltas, names=tuple(names))
-
-
-def make_animation(names=ARKIT_52, frames=5, fps=FPS, seed=1):
-    weights = np.random.default_rng(seed).uniform(0, 1, (frames, len(names))).astype(np.float32)
-    return FaceAnimation(fps=fps, weights=weights, channel_names=tuple(names))
 
 
 def mesh_weights(animation, mesh):
@@ -53,14 +34,6 @@ def mesh_weights(animation, mesh):
 def to_blender_axes(points):
     """Our +Y-up points (..., 3) in Blender's +Z-up world: (x, y, z) -> (x, -z, y)."""
     return np.stack([points[..., 0], -points[..., 2], points[..., 1]], -1)
-
-
-@pytest.fixture(scope="session")
-def blender_python():
-    try:
-        return fbx.find_blender_python()
-    except BlenderNotFoundError as error:
-        pytest.skip(f"no Blender Python: {error}")  # the message says: run `make blender-env`
 
 
 def read_back(python, path, tmp_path, first=None, count=None, vertices=False):
@@ -93,7 +66,7 @@ def fbx_curves(dump, names):
 
 @pytest.mark.blender
 def test_blender_reimports_every_frame_shape_and_vertex(blender_python, tmp_path):
-    mesh, animation = make_mesh(), make_animation(ARKIT_52[::-1], frames=12)  # channel order differs
+    mesh, animation = grid_mesh(), random_animation(ARKIT_52[::-1], frames=12)  # channel order differs
     path = export_fbx(animation, tmp_path / "head.fbx", mesh, blender_python=blender_python)
     assert sorted(os.listdir(tmp_path)) == ["head.fbx"]
     expected = mesh_weights(animation, mesh)
@@ -128,7 +101,7 @@ def test_blender_reimports_every_frame_shape_and_vertex(blender_python, tmp_path
 @pytest.mark.parametrize(("fps", "time_mode"), [(30000 / 1001, 9), (29.97, 14), (60.0, 3), (12.5, 14)])
 def test_frame_rates_reach_the_file_and_blender(blender_python, tmp_path, fps, time_mode):
     frames = 301
-    mesh, animation = make_mesh(), make_animation(frames=frames, fps=fps)
+    mesh, animation = grid_mesh(), random_animation(frames=frames, fps=fps)
     path = export_fbx(animation, tmp_path / "head.fbx", mesh, blender_python=blender_python)
     dump = read_back(blender_python, path, tmp_path, first=0, count=2)
 
@@ -157,15 +130,15 @@ def test_frame_rates_reach_the_file_and_blender(blender_python, tmp_path, fps, t
     "instead of fps / fps_base to the key-time conversion: at 29.97 fps FBX key t lands on frame 1.001 t",
 )
 def test_blender_fbx_import_timing(blender_python, tmp_path):
-    animation = make_animation(frames=301, fps=30000 / 1001)
-    dump = read_back(blender_python, export_fbx(animation, tmp_path / "h.fbx", make_mesh()), tmp_path, 0, 1)
+    animation = random_animation(frames=301, fps=30000 / 1001)
+    dump = read_back(blender_python, export_fbx(animation, tmp_path / "h.fbx", grid_mesh()), tmp_path, 0, 1)
     keys = np.array(the_mesh(dump)["keyframes"]['key_blocks["eyeBlinkLeft"].value'])
     np.testing.assert_allclose(keys[:, 0], np.arange(301), atol=1e-3)
 
 
 @pytest.mark.blender
 def test_centimetres_for_unreal(blender_python, tmp_path):
-    mesh, animation = make_mesh(), make_animation(frames=3)
+    mesh, animation = grid_mesh(), random_animation(frames=3)
     path = export_fbx(animation, tmp_path / "head.fbx", mesh, scale=100.0, blender_python=blender_python)
     dump = read_back(blender_python, path, tmp_path, first=0, count=3, vertices=True)
     # One file unit is one centimetre: raw vertex data in cm (what Unreal reads), UnitScaleFactor 1 (cm per
@@ -185,7 +158,7 @@ def test_default_head(blender_python, tmp_path):
     from facemotion.face_models.arkit import ARKitRig
 
     mesh = ARKitRig.default().mesh
-    animation = make_animation(frames=30)
+    animation = random_animation(frames=30)
     path = export_fbx(animation, tmp_path / "head.fbx", mesh, blender_python=blender_python)
     dump = read_back(blender_python, path, tmp_path, first=0, count=2, vertices=True)
     face = the_mesh(dump)
@@ -202,7 +175,7 @@ def test_default_head(blender_python, tmp_path):
 @pytest.mark.blender
 def test_one_frame_odd_names_and_a_subset_of_channels(blender_python, tmp_path):
     names = ("jaw open", 'say "ah"', "lächeln", "x.001")
-    mesh, animation = make_mesh(names), make_animation(names[1:3], frames=1)
+    mesh, animation = grid_mesh(names), random_animation(names[1:3], frames=1)
     path = export_fbx(animation, tmp_path / "odd.fbx", mesh, blender_python=blender_python)
     face = the_mesh(read_back(blender_python, path, tmp_path, first=0, count=1))
     assert face["shape_keys"] == ["Basis", *names]
@@ -213,7 +186,7 @@ def test_one_frame_odd_names_and_a_subset_of_channels(blender_python, tmp_path):
 def test_overwrites_an_existing_file(blender_python, tmp_path):
     target = tmp_path / "head.fbx"
     target.write_bytes(b"old")
-    export_fbx(make_animation(), target, make_mesh(), blender_python=blender_python)
+    export_fbx(random_animation(), target, grid_mesh(), blender_python=blender_python)
     assert target.read_bytes()[:18] == b"Kaydara FBX Binary"
     assert os.listdir(tmp_path) == ["head.fbx"]
 
@@ -234,14 +207,14 @@ def test_missing_blender_python_names_the_setup(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(BlenderNotFoundError, match=rf"no such file.*{SETUP_HINT}.*FACEMOTION_BLENDER_PYTHON"):
-        export_fbx(make_animation(), out / "head.fbx", make_mesh(), blender_python=tmp_path / "missing")
+        export_fbx(random_animation(), out / "head.fbx", grid_mesh(), blender_python=tmp_path / "missing")
     assert os.listdir(out) == []
 
 
 def test_a_python_without_bpy_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv(fbx.BLENDER_PYTHON_ENV, sys.executable)  # this environment has no bpy
     with pytest.raises(BlenderNotFoundError, match=rf"FACEMOTION_BLENDER_PYTHON.*import bpy.*{SETUP_HINT}"):
-        export_fbx(make_animation(), tmp_path / "head.fbx", make_mesh())
+        export_fbx(random_animation(), tmp_path / "head.fbx", grid_mesh())
     assert os.listdir(tmp_path) == []
 
 
@@ -249,7 +222,7 @@ def test_no_environment_anywhere(tmp_path, monkeypatch):
     monkeypatch.delenv(fbx.BLENDER_PYTHON_ENV, raising=False)
     monkeypatch.setattr(fbx, "_default_environments", lambda: [tmp_path / ".venv-blender"])
     with pytest.raises(BlenderNotFoundError, match=f"no Blender Python found.*{SETUP_HINT}"):
-        export_fbx(make_animation(), tmp_path / "head.fbx", make_mesh())
+        export_fbx(random_animation(), tmp_path / "head.fbx", grid_mesh())
     assert os.listdir(tmp_path) == []
 
 
@@ -279,28 +252,28 @@ def test_blender_failure_reports_its_stderr_and_keeps_the_old_file(tmp_path):
     out.mkdir()
     (out / "head.fbx").write_bytes(b"old")
     with pytest.raises(BlenderError, match=r"exit status 1\):\nTraceback.*\nRuntimeError: the exporter broke"):
-        export_fbx(make_animation(), out / "head.fbx", make_mesh(), blender_python=python)
+        export_fbx(random_animation(), out / "head.fbx", grid_mesh(), blender_python=python)
     assert os.listdir(out) == ["head.fbx"] and (out / "head.fbx").read_bytes() == b"old"
 
 
 def test_a_script_that_cannot_import_bpy_is_blender_not_found(tmp_path):
     python = fake_python(tmp_path, "print('ModuleNotFoundError: bpy', file=sys.stderr); sys.exit(3)\n")
     with pytest.raises(BlenderNotFoundError, match=f"(?s)cannot import bpy:\nModuleNotFoundError: bpy\n.*{SETUP_HINT}"):
-        export_fbx(make_animation(), tmp_path / "head.fbx", make_mesh(), blender_python=python)
+        export_fbx(random_animation(), tmp_path / "head.fbx", grid_mesh(), blender_python=python)
     assert os.listdir(tmp_path) == [python.name]
 
 
 def test_a_blender_that_hangs_is_stopped(tmp_path):
     python = fake_python(tmp_path, "import time\ntime.sleep(30)\n")
     with pytest.raises(BlenderError, match="ran past 0.5 s"):
-        export_fbx(make_animation(), tmp_path / "head.fbx", make_mesh(), blender_python=python, timeout=0.5)
+        export_fbx(random_animation(), tmp_path / "head.fbx", grid_mesh(), blender_python=python, timeout=0.5)
     assert os.listdir(tmp_path) == [python.name]
 
 
 def test_blender_gets_the_weights_in_the_mesh_order(tmp_path):
     python = fake_python(tmp_path, "import shutil\nshutil.copy(sys.argv[-2], sys.argv[-1])\n")  # IN.npz -> OUT
     names = ("a", "b", "c")
-    mesh, animation = make_mesh(names), make_animation(("c", "a"), frames=4, fps=24.0)
+    mesh, animation = grid_mesh(names), random_animation(("c", "a"), frames=4, fps=24.0)
     path = export_fbx(animation, tmp_path / "head.fbx", mesh, scale=100.0, blender_python=python)
     with np.load(path) as sent:
         np.testing.assert_array_equal(sent["weights"], np.stack([animation.weights[:, 1], np.zeros(4),
@@ -313,27 +286,27 @@ def test_blender_gets_the_weights_in_the_mesh_order(tmp_path):
 
 def test_channels_missing_from_the_mesh_are_named(tmp_path):
     with pytest.raises(ValueError, match="no blendshapes for the animation channels.*tongueOut"):
-        export_fbx(make_animation(), tmp_path / "head.fbx", make_mesh(ARKIT_52[:51]))
+        export_fbx(random_animation(), tmp_path / "head.fbx", grid_mesh(ARKIT_52[:51]))
     assert os.listdir(tmp_path) == []
 
 
 @pytest.mark.parametrize(("animation", "mesh", "kwargs", "message"), [
-    (FaceAnimation(fps=FPS, weights=np.zeros((0, 52), np.float32)), make_mesh(), {}, "no frames"),
-    (make_animation(), make_mesh(), {"scale": 0.0}, "scale must be"),
-    (make_animation(("Basis",)), make_mesh(("Basis",)), {}, "not 'Basis'"),
-    (make_animation(("a",)), make_mesh(("a", "a")), {}, r"unique.*\['a'\]"),
-    (make_animation(("é" * 32,)), make_mesh(("é" * 32,)), {}, "63 UTF-8 bytes"),
+    (FaceAnimation(fps=FPS, weights=np.zeros((0, 52), np.float32)), grid_mesh(), {}, "no frames"),
+    (random_animation(), grid_mesh(), {"scale": 0.0}, "scale must be"),
+    (random_animation(("Basis",)), grid_mesh(("Basis",)), {}, "not 'Basis'"),
+    (random_animation(("a",)), grid_mesh(("a", "a")), {}, r"unique.*\['a'\]"),
+    (random_animation(("é" * 32,)), grid_mesh(("é" * 32,)), {}, "63 UTF-8 bytes"),
 ])
 def test_bad_inputs_are_refused_before_blender_runs(tmp_path, animation, mesh, kwargs, message):
     with pytest.raises(ValueError, match=message):
         export_fbx(animation, tmp_path / "head.fbx", mesh, blender_python=tmp_path / "never-used", **kwargs)
     with pytest.raises(ValueError, match="must end in .fbx"):
-        export_fbx(make_animation(), tmp_path / "head.obj", make_mesh(), blender_python=tmp_path / "never-used")
+        export_fbx(random_animation(), tmp_path / "head.obj", grid_mesh(), blender_python=tmp_path / "never-used")
     assert os.listdir(tmp_path) == []
 
 
 def test_a_missing_output_folder_writes_nothing(tmp_path):
     python = fake_python(tmp_path, "open(sys.argv[-1], 'wb').write(b'x')\n")
     with pytest.raises(FileNotFoundError, match="output folder does not exist"):
-        export_fbx(make_animation(), tmp_path / "missing" / "head.fbx", make_mesh(), blender_python=python)
+        export_fbx(random_animation(), tmp_path / "missing" / "head.fbx", grid_mesh(), blender_python=python)
     assert os.listdir(tmp_path) == [python.name]

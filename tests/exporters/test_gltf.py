@@ -11,28 +11,11 @@ from facemotion.animation import FaceAnimation
 from facemotion.exporters.gltf import export_gltf, vertex_normals
 from facemotion.face_models.base import BlendshapeMesh
 from facemotion.face_models.names import ARKIT_52
+from facemotion.testing import grid_mesh, random_animation
 
 FPS = 30.0
 DTYPES = {gl.UNSIGNED_BYTE: np.uint8, gl.UNSIGNED_SHORT: np.uint16, gl.UNSIGNED_INT: np.uint32, gl.FLOAT: np.float32}
 WIDTHS = {gl.SCALAR: 1, gl.VEC3: 3}
-
-
-def make_mesh(names=ARKIT_52, seed=0):
-    """A 3x3 grid of 9 vertices, 8 triangles; each shape moves 2 vertices, the last one moves none."""
-    rng = np.random.default_rng(seed)
-    x, y = np.meshgrid(np.arange(3), np.arange(3))
-    neutral = np.stack([x.ravel(), y.ravel(), np.zeros(9)], 1).astype(np.float32) * 0.01
-    corners = [r * 3 + c for r in range(2) for c in range(2)]
-    faces = np.array([[i, i + 1, i + 4] for i in corners] + [[i, i + 4, i + 3] for i in corners], np.int64)
-    deltas = np.zeros((len(names), 9, 3), np.float32)
-    for k in range(len(names) - 1):
-        deltas[k, rng.choice(9, 2, replace=False)] = rng.normal(0, 0.005, (2, 3))
-    return BlendshapeMesh(neutral=neutral, faces=faces, deltas=deltas, names=tuple(names))
-
-
-def make_animation(names=ARKIT_52, frames=5, seed=1):
-    weights = np.random.default_rng(seed).uniform(0, 1, (frames, len(names))).astype(np.float32)
-    return FaceAnimation(fps=FPS, weights=weights, channel_names=tuple(names))
 
 
 def load(path):
@@ -72,7 +55,7 @@ def read_accessor(gltf, blob, index):
 @pytest.mark.parametrize("sparse", [True, False], ids=["sparse", "dense"])
 @pytest.mark.parametrize("suffix", [".glb", ".gltf"])
 def test_round_trip_through_pygltflib(tmp_path, suffix, sparse):
-    mesh, animation = make_mesh(), make_animation(ARKIT_52[::-1])  # mesh order differs from channel order
+    mesh, animation = grid_mesh(relief=False), random_animation(ARKIT_52[::-1])  # mesh order differs from channel order
     path = export_gltf(animation, tmp_path / f"take{suffix}", mesh, sparse=sparse)
     assert os.listdir(tmp_path) == [path.name]  # a .gltf embeds its buffer: no sidecar .bin
     gltf, blob = load(path)
@@ -110,8 +93,8 @@ def test_round_trip_through_pygltflib(tmp_path, suffix, sparse):
 
 def test_position_bounds_hold_every_value(tmp_path):
     """min/max are required on POSITION accessors, morph targets included, and must be exact."""
-    mesh = make_mesh()
-    gltf, blob = load(export_gltf(make_animation(), tmp_path / "take.glb", mesh))
+    mesh = grid_mesh()
+    gltf, blob = load(export_gltf(random_animation(), tmp_path / "take.glb", mesh))
     (primitive,) = gltf.meshes[0].primitives
     for index in [primitive.attributes.POSITION] + [target["POSITION"] for target in primitive.targets]:
         values = read_accessor(gltf, blob, index)
@@ -120,7 +103,7 @@ def test_position_bounds_hold_every_value(tmp_path):
 
 
 def test_sparse_targets_store_only_the_moved_vertices(tmp_path):
-    mesh, animation = make_mesh(), make_animation()
+    mesh, animation = grid_mesh(), random_animation()
     sparse = export_gltf(animation, tmp_path / "sparse.glb", mesh)
     dense = export_gltf(animation, tmp_path / "dense.glb", mesh, sparse=False)
     gltf, blob = load(sparse)
@@ -139,7 +122,7 @@ def test_sparse_targets_store_only_the_moved_vertices(tmp_path):
 
 def test_channels_subset_and_take_name(tmp_path):
     names = ("jaw open", "mouthClose", "3d")
-    mesh, animation = make_mesh(names), make_animation(names[:2], frames=1)
+    mesh, animation = grid_mesh(names), random_animation(names[:2], frames=1)
     gltf, blob = load(export_gltf(animation, tmp_path / "t.gltf", mesh, take="Take 7"))
     assert gltf.meshes[0].extras["targetNames"] == list(names)
     (clip,) = gltf.animations
@@ -150,7 +133,7 @@ def test_channels_subset_and_take_name(tmp_path):
 
 
 def test_glb_is_one_json_and_one_binary_chunk(tmp_path):
-    path = export_gltf(make_animation(), tmp_path / "take.glb", make_mesh())
+    path = export_gltf(random_animation(), tmp_path / "take.glb", grid_mesh())
     data = path.read_bytes()
     magic, version, length = struct.unpack("<4sII", data[:12])
     assert (magic, version, length) == (b"glTF", 2, len(data))
@@ -179,31 +162,31 @@ def test_vertex_normals_equal_a_naive_loop():
 
 
 def test_channels_missing_from_the_mesh_are_named(tmp_path):
-    mesh = make_mesh(ARKIT_52[:51])
+    mesh = grid_mesh(ARKIT_52[:51])
     with pytest.raises(ValueError, match="no blendshapes for the animation channels.*tongueOut"):
-        export_gltf(make_animation(), tmp_path / "take.glb", mesh)
+        export_gltf(random_animation(), tmp_path / "take.glb", mesh)
     assert os.listdir(tmp_path) == []
 
 
 def test_bad_inputs_are_refused(tmp_path):
     with pytest.raises(ValueError, match="must end in one of"):
-        export_gltf(make_animation(), tmp_path / "take.gltf.bin", make_mesh())
+        export_gltf(random_animation(), tmp_path / "take.gltf.bin", grid_mesh())
     empty = FaceAnimation(fps=FPS, weights=np.zeros((0, 52), np.float32))
     with pytest.raises(ValueError, match="no frames"):
-        export_gltf(empty, tmp_path / "take.glb", make_mesh())
-    mesh = make_mesh()
+        export_gltf(empty, tmp_path / "take.glb", grid_mesh())
+    mesh = grid_mesh()
     no_faces = BlendshapeMesh(mesh.neutral, np.zeros((0, 3), np.int64), mesh.deltas, mesh.names)
     with pytest.raises(ValueError, match="no triangles"):
-        export_gltf(make_animation(), tmp_path / "take.glb", no_faces)
+        export_gltf(random_animation(), tmp_path / "take.glb", no_faces)
     no_shapes = BlendshapeMesh(mesh.neutral, mesh.faces, np.zeros((0, 9, 3), np.float32), ())
     with pytest.raises(ValueError, match="no blendshapes"):
-        export_gltf(make_animation(()), tmp_path / "take.glb", no_shapes)
+        export_gltf(random_animation(()), tmp_path / "take.glb", no_shapes)
     assert os.listdir(tmp_path) == []
 
 
 def test_a_missing_output_folder_writes_nothing(tmp_path):
     with pytest.raises(FileNotFoundError, match="output folder does not exist"):
-        export_gltf(make_animation(), tmp_path / "missing" / "take.glb", make_mesh())
+        export_gltf(random_animation(), tmp_path / "missing" / "take.glb", grid_mesh())
     assert os.listdir(tmp_path) == []
 
 
@@ -216,7 +199,7 @@ def test_an_error_mid_write_leaves_no_file(tmp_path, monkeypatch):
     target.write_bytes(b"old")
     monkeypatch.setattr(gl.GLTF2, "save_to_bytes", failing_chunks)
     with pytest.raises(OSError, match="disk full"):
-        export_gltf(make_animation(), target, make_mesh())
+        export_gltf(random_animation(), target, grid_mesh())
     assert os.listdir(tmp_path) == [target.name]
     assert target.read_bytes() == b"old"
 
@@ -227,5 +210,5 @@ def test_an_error_while_encoding_json_leaves_no_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(gl.GLTF2, "gltf_to_json", failing_json)
     with pytest.raises(MemoryError, match="out of memory"):
-        export_gltf(make_animation(), tmp_path / "take.gltf", make_mesh())
+        export_gltf(random_animation(), tmp_path / "take.gltf", grid_mesh())
     assert os.listdir(tmp_path) == []

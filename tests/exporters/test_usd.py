@@ -7,28 +7,10 @@ from pxr import Usd, UsdGeom, UsdMedia, UsdSkel
 from facemotion.animation import FaceAnimation
 from facemotion.exporters import usd
 from facemotion.exporters.usd import export_usd
-from facemotion.face_models.base import BlendshapeMesh
 from facemotion.face_models.names import ARKIT_52
+from facemotion.testing import grid_mesh, random_animation
 
 FPS = 30.0
-
-
-def make_mesh(names=ARKIT_52, seed=0):
-    """A 3x3 grid of 9 vertices, 8 triangles; each shape moves 2 vertices, the last one moves none."""
-    rng = np.random.default_rng(seed)
-    x, y = np.meshgrid(np.arange(3), np.arange(3))
-    neutral = np.stack([x.ravel(), y.ravel(), np.zeros(9)], 1).astype(np.float32) * 0.01
-    corners = [r * 3 + c for r in range(2) for c in range(2)]
-    faces = np.array([[i, i + 1, i + 4] for i in corners] + [[i, i + 4, i + 3] for i in corners], np.int64)
-    deltas = np.zeros((len(names), 9, 3), np.float32)
-    for k in range(len(names) - 1):
-        deltas[k, rng.choice(9, 2, replace=False)] = rng.normal(0, 0.005, (2, 3))
-    return BlendshapeMesh(neutral=neutral, faces=faces, deltas=deltas, names=tuple(names))
-
-
-def make_animation(names=ARKIT_52, frames=5, seed=1):
-    weights = np.random.default_rng(seed).uniform(0, 1, (frames, len(names))).astype(np.float32)
-    return FaceAnimation(fps=FPS, weights=weights, channel_names=tuple(names))
 
 
 def anim_query(stage):
@@ -42,7 +24,7 @@ def anim_query(stage):
 
 @pytest.mark.parametrize("suffix", [".usda", ".usdc", ".usdz"])
 def test_weights_read_back_through_usdskel(tmp_path, suffix):
-    mesh, animation = make_mesh(), make_animation(ARKIT_52[::-1])  # mesh order differs from channel order
+    mesh, animation = grid_mesh(), random_animation(ARKIT_52[::-1])  # mesh order differs from channel order
     path = export_usd(animation, tmp_path / f"head{suffix}", mesh)
     assert os.listdir(tmp_path) == [path.name]
     stage = Usd.Stage.Open(str(path))  # the queries need the stage alive
@@ -55,8 +37,8 @@ def test_weights_read_back_through_usdskel(tmp_path, suffix):
 
 
 def test_stage_metadata(tmp_path):
-    animation = make_animation(frames=4)
-    stage = Usd.Stage.Open(str(export_usd(animation, tmp_path / "head.usda", make_mesh())))
+    animation = random_animation(frames=4)
+    stage = Usd.Stage.Open(str(export_usd(animation, tmp_path / "head.usda", grid_mesh())))
     assert UsdGeom.GetStageUpAxis(stage) == UsdGeom.Tokens.y
     assert UsdGeom.GetStageMetersPerUnit(stage) == 1.0
     assert stage.GetTimeCodesPerSecond() == stage.GetFramesPerSecond() == FPS
@@ -67,7 +49,7 @@ def test_stage_metadata(tmp_path):
 
 @pytest.mark.parametrize("suffix", [".usda", ".usdz"])
 def test_baked_points_equal_the_blendshape_sum(tmp_path, suffix):
-    mesh, animation = make_mesh(), make_animation()
+    mesh, animation = grid_mesh(), random_animation()
     path = export_usd(animation, tmp_path / f"head{suffix}", mesh)
     stage = Usd.Stage.Open(Usd.Stage.Open(str(path)).Flatten())  # an in-memory copy to bake into
     assert UsdSkel.BakeSkinning(stage.Traverse())
@@ -78,8 +60,8 @@ def test_baked_points_equal_the_blendshape_sum(tmp_path, suffix):
 
 
 def test_offsets_are_sparse_and_every_shape_exists(tmp_path):
-    mesh = make_mesh()
-    stage = Usd.Stage.Open(str(export_usd(make_animation(), tmp_path / "head.usdc", mesh)))
+    mesh = grid_mesh()
+    stage = Usd.Stage.Open(str(export_usd(random_animation(), tmp_path / "head.usdc", mesh)))
     for name, delta in zip(mesh.names, mesh.deltas):
         shape = UsdSkel.BlendShape(stage.GetPrimAtPath(f"/Head/Face/{name}"))
         indices = np.array(shape.GetPointIndicesAttr().Get())
@@ -93,8 +75,8 @@ def test_offsets_are_sparse_and_every_shape_exists(tmp_path):
 
 def test_channels_subset_and_names_made_identifiers(tmp_path):
     names = ("jaw open", "mouth-close", "3d")
-    mesh = make_mesh(names)
-    animation = make_animation(names[:2])
+    mesh = grid_mesh(names)
+    animation = random_animation(names[:2])
     stage = Usd.Stage.Open(str(export_usd(animation, tmp_path / "h.usda", mesh)))
     query, _ = anim_query(stage)
     assert list(query.GetBlendShapeOrder()) == ["jaw_open", "mouth_close", "_d"]
@@ -102,26 +84,26 @@ def test_channels_subset_and_names_made_identifiers(tmp_path):
 
 
 def test_channels_missing_from_the_mesh_are_named(tmp_path):
-    mesh = make_mesh(ARKIT_52[:51])
+    mesh = grid_mesh(ARKIT_52[:51])
     with pytest.raises(ValueError, match="no blendshapes for the animation channels.*tongueOut"):
-        export_usd(make_animation(), tmp_path / "head.usda", mesh)
+        export_usd(random_animation(), tmp_path / "head.usda", mesh)
     assert os.listdir(tmp_path) == []
 
 
 def test_bad_inputs_are_refused(tmp_path):
     with pytest.raises(ValueError, match="must end in one of"):
-        export_usd(make_animation(), tmp_path / "head.usd", make_mesh())
+        export_usd(random_animation(), tmp_path / "head.usd", grid_mesh())
     empty = FaceAnimation(fps=FPS, weights=np.zeros((0, 52), np.float32))
     with pytest.raises(ValueError, match="no frames"):
-        export_usd(empty, tmp_path / "head.usda", make_mesh())
+        export_usd(empty, tmp_path / "head.usda", grid_mesh())
     with pytest.raises(ValueError, match="clash"):
-        export_usd(make_animation(("a-b", "a_b")), tmp_path / "head.usda", make_mesh(("a-b", "a_b")))
+        export_usd(random_animation(("a-b", "a_b")), tmp_path / "head.usda", grid_mesh(("a-b", "a_b")))
     assert os.listdir(tmp_path) == []
 
 
 def test_a_missing_output_folder_writes_nothing(tmp_path):
     with pytest.raises(FileNotFoundError, match="output folder does not exist"):
-        export_usd(make_animation(), tmp_path / "missing" / "head.usda", make_mesh())
+        export_usd(random_animation(), tmp_path / "missing" / "head.usda", grid_mesh())
     assert os.listdir(tmp_path) == []
 
 
@@ -136,7 +118,7 @@ def test_an_error_mid_write_leaves_no_file(tmp_path, monkeypatch, suffix):
     target.write_bytes(b"old")
     monkeypatch.setattr(usd, "Sdf", FailingSdf)
     with pytest.raises(RuntimeError, match="disk full"):
-        export_usd(make_animation(), target, make_mesh())
+        export_usd(random_animation(), target, grid_mesh())
     assert os.listdir(tmp_path) == [target.name]
     assert target.read_bytes() == b"old"
 
@@ -144,14 +126,14 @@ def test_an_error_mid_write_leaves_no_file(tmp_path, monkeypatch, suffix):
 @pytest.mark.parametrize("suffix", [".usda", ".usdz"])
 def test_usd_validators_report_nothing(tmp_path, suffix):
     validation = pytest.importorskip("pxr.UsdValidation")
-    stage = Usd.Stage.Open(str(export_usd(make_animation(), tmp_path / f"head{suffix}", make_mesh())))
+    stage = Usd.Stage.Open(str(export_usd(random_animation(), tmp_path / f"head{suffix}", grid_mesh())))
     validators = validation.ValidationRegistry().GetOrLoadAllValidators()
     errors = validation.ValidationContext(validators).Validate(stage)
     assert [error.GetMessage() for error in errors] == []
 
 
 def test_point_cache_holds_the_evaluated_pose_of_every_frame(tmp_path):
-    mesh, animation = make_mesh(), make_animation()
+    mesh, animation = grid_mesh(), random_animation()
     stage = Usd.Stage.Open(str(export_usd(animation, tmp_path / "cache.usdc", mesh, point_cache=True)))
     assert not stage.GetDefaultPrim().IsA(UsdSkel.Root)
     points = UsdGeom.Mesh(stage.GetPrimAtPath("/Head/Face")).GetPointsAttr()
@@ -162,7 +144,7 @@ def test_point_cache_holds_the_evaluated_pose_of_every_frame(tmp_path):
 
 
 def test_centimetres_scale_points_offsets_and_stage_units(tmp_path):
-    mesh, animation = make_mesh(), make_animation()
+    mesh, animation = grid_mesh(), random_animation()
     path = export_usd(animation, tmp_path / "cm.usda", mesh, scale=100.0)
     stage = Usd.Stage.Open(Usd.Stage.Open(str(path)).Flatten())
     assert UsdGeom.GetStageMetersPerUnit(stage) == pytest.approx(0.01)
@@ -182,9 +164,9 @@ def speech_file(folder, name):
 
 def test_audio_prim_plays_the_speech_from_the_first_frame(tmp_path):
     speech = speech_file(tmp_path, "speech.wav")
-    animation = make_animation()
+    animation = random_animation()
     animation = FaceAnimation(animation.fps, animation.weights, animation.channel_names, audio_path=speech)
-    stage = Usd.Stage.Open(str(export_usd(animation, tmp_path / "take.usda", make_mesh())))
+    stage = Usd.Stage.Open(str(export_usd(animation, tmp_path / "take.usda", grid_mesh())))
     audio = UsdMedia.SpatialAudio(stage.GetPrimAtPath("/Head/Speech"))
     assert audio.GetFilePathAttr().Get().path == "speech.wav"
     assert audio.GetStartTimeAttr().Get() == 0 and audio.GetEndTimeAttr().Get() == animation.n_frames - 1
@@ -194,15 +176,15 @@ def test_audio_prim_plays_the_speech_from_the_first_frame(tmp_path):
 def test_usdz_packs_wav_speech_and_skips_flac(tmp_path):
     import zipfile
 
-    animation = make_animation()
+    animation = random_animation()
     for name, packed in (("speech.wav", True), ("speech.flac", False)):
         with_audio = FaceAnimation(animation.fps, animation.weights, animation.channel_names,
                                    audio_path=speech_file(tmp_path, name))
-        path = export_usd(with_audio, tmp_path / f"{name}.usdz", make_mesh())
+        path = export_usd(with_audio, tmp_path / f"{name}.usdz", grid_mesh())
         assert any(n.endswith(name) for n in zipfile.ZipFile(path).namelist()) == packed
         assert Usd.Stage.Open(str(path)).GetPrimAtPath("/Head/Speech").IsValid() == packed
 
 
 def test_no_audio_prim_without_audio(tmp_path):
-    stage = Usd.Stage.Open(str(export_usd(make_animation(), tmp_path / "take.usda", make_mesh())))
+    stage = Usd.Stage.Open(str(export_usd(random_animation(), tmp_path / "take.usda", grid_mesh())))
     assert not stage.GetPrimAtPath("/Head/Speech").IsValid()
