@@ -29,6 +29,7 @@ import numpy as np
 
 from facemotion.animation import FaceAnimation
 from facemotion.exporters.atomic import atomic_output
+from facemotion.exporters.channels import mesh_weights
 from facemotion.face_models.base import BlendshapeMesh
 
 log = logging.getLogger(__name__)
@@ -104,21 +105,15 @@ def export_fbx(
     path = Path(path)
     if path.suffix.lower() != ".fbx":
         raise ValueError(f"FBX output must end in .fbx, got {path.name!r}")
-    if animation.n_frames == 0:
-        raise ValueError("the animation has no frames")
     if not (np.isfinite(scale) and scale > 0):
         raise ValueError(f"scale must be a finite number > 0, got {scale}")
-    missing = [name for name in animation.channel_names if name not in mesh.names]
-    if missing:
-        raise ValueError(f"the mesh has no blendshapes for the animation channels {missing}")
+    weights = mesh_weights(animation, mesh)
     bad = sorted({n for n in mesh.names if not 0 < len(n.encode()) <= MAX_NAME_BYTES or n == "Basis"})
     if bad or len(set(mesh.names)) != len(mesh.names):
         raise ValueError(
             f"blendshape names must be unique, 1 to {MAX_NAME_BYTES} UTF-8 bytes long (Blender's limit) and "
             f"not 'Basis', got {bad or sorted({n for n in mesh.names if mesh.names.count(n) > 1})}"
         )
-    weights = np.zeros((animation.n_frames, len(mesh.names)), np.float32)
-    weights[:, [mesh.names.index(name) for name in animation.channel_names]] = animation.weights
 
     python = find_blender_python(blender_python)
     with tempfile.TemporaryDirectory(prefix="facemotion-fbx-") as folder:

@@ -27,6 +27,7 @@ import pygltflib as gl
 
 from facemotion.animation import FaceAnimation
 from facemotion.exporters.atomic import atomic_output
+from facemotion.exporters.channels import mesh_weights
 from facemotion.face_models.base import BlendshapeMesh
 
 GLTF_SUFFIXES: tuple[str, ...] = (".glb", ".gltf")
@@ -83,17 +84,11 @@ def export_gltf(
     suffix = path.suffix.lower()
     if suffix not in GLTF_SUFFIXES:
         raise ValueError(f"glTF output must end in one of {GLTF_SUFFIXES}, got {path.name!r}")
-    if animation.n_frames == 0:
-        raise ValueError("the animation has no frames")
-    missing = [name for name in animation.channel_names if name not in mesh.names]
-    if missing:
-        raise ValueError(f"the mesh has no blendshapes for the animation channels {missing}")
+    weights = mesh_weights(animation, mesh)
     if len(mesh.faces) == 0:
         raise ValueError("the mesh has no triangles")
     if len(mesh.names) == 0:
         raise ValueError("the mesh has no blendshapes")
-    weights = np.zeros((animation.n_frames, len(mesh.names)), np.float32)
-    weights[:, [mesh.names.index(name) for name in animation.channel_names]] = animation.weights
 
     gltf, blob = _build(mesh, weights, animation.fps, take if take is not None else path.stem, sparse)
     with atomic_output(path) as tmp, open(tmp, "wb") as file:

@@ -27,6 +27,7 @@ from pxr import Sdf, Tf, Usd, UsdGeom, UsdMedia, UsdSkel, UsdUtils, Vt
 
 from facemotion.animation import FaceAnimation
 from facemotion.exporters.atomic import atomic_output
+from facemotion.exporters.channels import mesh_weights
 from facemotion.face_models.base import BlendshapeMesh
 
 USD_SUFFIXES: tuple[str, ...] = (".usda", ".usdc", ".usdz")
@@ -80,18 +81,12 @@ def export_usd(
     path = Path(path)
     if path.suffix.lower() not in USD_SUFFIXES:
         raise ValueError(f"USD output must end in one of {USD_SUFFIXES}, got {path.name!r}")
-    if animation.n_frames == 0:
-        raise ValueError("the animation has no frames")
     if not scale > 0:
         raise ValueError(f"scale must be > 0, got {scale}")
-    missing = [name for name in animation.channel_names if name not in mesh.names]
-    if missing:
-        raise ValueError(f"the mesh has no blendshapes for the animation channels {missing}")
+    weights = mesh_weights(animation, mesh)
     shape_names = [Tf.MakeValidIdentifier(name) for name in mesh.names]
     if len(set(shape_names)) != len(shape_names):
         raise ValueError(f"blendshape names clash once made USD identifiers: {shape_names}")
-    weights = np.zeros((animation.n_frames, len(mesh.names)), np.float32)
-    weights[:, [mesh.names.index(name) for name in animation.channel_names]] = animation.weights
 
     audio = _audio_asset(animation, path)
     with atomic_output(path) as tmp:
