@@ -36,6 +36,12 @@ The ``.npz`` written (``np.load(path)`` needs no pickles):
 - ``lip_vertex_ids``: (L,) int32 sorted, the lip region: face-area vertices (ICT geometry #0) whose neutral
   (x, y) lies inside the outer lip contour (Multi-PIE landmarks 48-59) seen from the front, plus the 20 lip
   landmarks 48-67. It holds the vermilion and the inner lip surface down to where the mouth socket begins.
+- ``upper_face_vertex_ids``: (U,) int32 sorted, face-area vertices above the nose tip (Multi-PIE landmark 30):
+  brows, eyelids, forehead, upper cheeks; the region upper-face dynamics deviation (FDD) looks at.
+- ``eye_vertex_ids``: (E,) int32, the eyeballs (ICT geometries #7-#8).
+- ``identity_deltas``: (10, V, 3) float16 metres, ``identityNNN.obj - generic_neutral_mesh.obj`` for ICT's
+  ten identity shapes (principal components of ICT's light-stage scans; coefficients of order 1, as in
+  ICT's ``sample_identity_coeffs.json``). Expressions are added on top unchanged, as ICT's own model does.
 """
 
 import argparse
@@ -48,6 +54,12 @@ from facemotion.face_models.names import ARKIT_52
 
 N_KEPT_VERTICES = 24591
 """ICT geometries #0-#8 occupy vertex ids [0, 24591) (ICT-FaceKit README, "Face Model Topology")."""
+
+N_IDENTITIES = 10
+"""ICT-FaceKit's light model ships identity000..009.obj: its first ten identity principal components."""
+
+EYEBALL_VERTICES = (21451, 24591)
+"""ICT geometries #7-#8, the eyeballs, occupy vertex ids [21451, 24591)."""
 
 NOISE_M = 1e-5
 """Offsets shorter than this (metres) are ICT's OBJ rounding noise and are stored as zero."""
@@ -141,6 +153,11 @@ def lip_vertex_ids(neutral: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     return np.union1d(inside, landmarks[48:68]).astype(np.int32)
 
 
+def upper_face_vertex_ids(neutral: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """The upper face (see the module docstring): (U,) int32 sorted vertex ids."""
+    return np.nonzero(neutral[:FACE_AREA_VERTICES, 1] > neutral[landmarks[30], 1])[0].astype(np.int32)
+
+
 def convert(ict_dir: Path) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Build the asset arrays (see the module docstring) from an ICT-FaceKit checkout.
 
@@ -161,7 +178,10 @@ def convert(ict_dir: Path) -> tuple[dict[str, np.ndarray], np.ndarray]:
 
     sources = {source for name in ARKIT_52 for source in ict_sources(name)}
     found = {p.stem for p in model_dir.glob("*.obj")} - {"generic_neutral_mesh"}
-    found = {name for name in found if not name.startswith("identity")}
+    identities = [f"identity{i:03d}" for i in range(N_IDENTITIES)]
+    if not set(identities) <= found:
+        raise ValueError(f"missing ICT identity shapes: {sorted(set(identities) - found)}")
+    found -= set(identities)
     expected = sources | set(DROPPED)
     if found != expected:
         raise ValueError(f"unexpected or missing ICT expressions: {sorted(found ^ expected)}")
@@ -173,6 +193,7 @@ def convert(ict_dir: Path) -> tuple[dict[str, np.ndarray], np.ndarray]:
             if shape_cm.shape != all_neutral_cm.shape:
                 raise ValueError(f"{source}.obj has {len(shape_cm)} vertices, not {len(all_neutral_cm)}")
             deltas_cm[k] += shape_cm[:N_KEPT_VERTICES] - neutral_cm
+    identity_cm = np.stack([read_obj(model_dir / f"{name}.obj")[0][:N_KEPT_VERTICES] for name in identities])
     neutral = (neutral_cm / 100.0).astype(np.float32)
     deltas_m = deltas_cm / 100.0
     deltas_m *= np.linalg.norm(deltas_m, axis=-1, keepdims=True) >= NOISE_M
@@ -183,6 +204,9 @@ def convert(ict_dir: Path) -> tuple[dict[str, np.ndarray], np.ndarray]:
         "names": np.array(ARKIT_52),
         "landmark_vertex_ids": landmarks,
         "lip_vertex_ids": lip_vertex_ids(neutral, landmarks),
+        "upper_face_vertex_ids": upper_face_vertex_ids(neutral, landmarks),
+        "eye_vertex_ids": np.arange(*EYEBALL_VERTICES, dtype=np.int32),
+        "identity_deltas": ((identity_cm - neutral_cm) / 100.0).astype(np.float16),
     }, deltas_cm / 100.0
 
 

@@ -1,5 +1,6 @@
 """The ARKit-52 blendshape rig: ARKit weights to head vertices, on the shipped ICT-FaceKit head by default."""
 
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import BinaryIO
@@ -10,54 +11,98 @@ import torch
 from facemotion.face_models.base import BlendshapeMesh
 from facemotion.face_models.lbs import blend_shapes
 from facemotion.face_models.names import ARKIT_52
+from facemotion.face_models.regions import REGIONS
 
 INNER_LIP_PAIRS = ((61, 67), (62, 66), (63, 65))
 """Multi-PIE 68 landmark pairs (upper, lower) facing each other across the inner lip contour."""
 
+_REGION_KEYS = {"lips": "lip_vertex_ids", "upper_face": "upper_face_vertex_ids", "eyes": "eye_vertex_ids"}
+"""Region name -> its array in an ``.npz`` head written by ``datasets/convert_ict_facekit.py``."""
+
 
 class ARKitRig(torch.nn.Module):
-    """A linear blendshape head driven by the 52 ARKit channels, ``neutral + sum_k w_k * deltas[k]``.
+    """A linear blendshape head driven by the 52 ARKit channels, with optional identity shapes.
 
+    ``vertices = neutral + shape @ identity_deltas + weights @ deltas (+ offsets)``: identity shapes change
+    the neutral face (ICT-FaceKit's model adds expressions on top unchanged), ARKit weights animate it.
     The mesh is held in non-persistent buffers (moved by ``.to(device)``, absent from ``state_dict``):
-    ``neutral`` (V, 3) and ``deltas`` (52, V, 3) float32 in metres, ``faces`` (F, 3) int64,
-    ``lip_vertex_ids`` (L,) int64 and ``landmark_vertex_ids`` (68,) int64 (Multi-PIE 68 order).
+    ``neutral`` (V, 3), ``deltas`` (52, V, 3) and ``identity_deltas`` (N, V, 3) float32 in metres,
+    ``faces`` (F, 3) int64, ``landmark_vertex_ids`` (68,) int64 (Multi-PIE 68 order) and one id buffer per
+    region (:data:`~facemotion.face_models.regions.REGIONS`).
 
     Args:
         mesh: the head; ``mesh.names`` must be :data:`~facemotion.face_models.names.ARKIT_52`.
-        lip_vertex_ids: (L,) ids of the lip region vertices (used by lip losses and metrics).
         landmark_vertex_ids: (68,) ids of the vertices at the Multi-PIE 68 facial landmarks.
+        regions: region name -> (L,) vertex ids; ``lips`` is required, names come from ``REGIONS``.
+        identity_deltas: (N, V, 3) float identity shapes in metres, or None for none.
 
     Raises:
-        ValueError: when the names are not ARKit-52 in Apple's order, or the ids are not 1-D integers
-            inside [0, V) (68 of them for the landmarks).
+        ValueError: when the names are not ARKit-52 in Apple's order, ids are not 1-D integers inside
+            [0, V) (68 of them for the landmarks), a region is unknown or ``lips`` is missing, or the
+            identity shapes are not (N, V, 3).
     """
 
     neutral: torch.Tensor
     deltas: torch.Tensor
+    identity_deltas: torch.Tensor
     faces: torch.Tensor
-    lip_vertex_ids: torch.Tensor
     landmark_vertex_ids: torch.Tensor
 
-    def __init__(self, mesh: BlendshapeMesh, lip_vertex_ids, landmark_vertex_ids) -> None:
+    def __init__(
+        self,
+        mesh: BlendshapeMesh,
+        landmark_vertex_ids,
+        regions: Mapping[str, np.ndarray],
+        identity_deltas: np.ndarray | None = None,
+    ) -> None:
         super().__init__()
         if tuple(mesh.names) != ARKIT_52:
             raise ValueError("mesh.names must be ARKIT_52, in Apple's order")
-        lips = _vertex_ids(lip_vertex_ids, mesh.n_vertices, "lip_vertex_ids")
         landmarks = _vertex_ids(landmark_vertex_ids, mesh.n_vertices, "landmark_vertex_ids")
         if len(landmarks) != 68:
             raise ValueError(f"landmark_vertex_ids must hold 68 ids, got {len(landmarks)}")
+        if "lips" not in regions or not set(regions) <= set(REGIONS):
+            raise ValueError(f"regions must name 'lips' and only regions of {sorted(REGIONS)}, got {sorted(regions)}")
+        if identity_deltas is None:
+            identity_deltas = np.zeros((0, mesh.n_vertices, 3), np.float32)
+        if identity_deltas.ndim != 3 or identity_deltas.shape[1:] != mesh.neutral.shape:
+            raise ValueError(f"identity_deltas must be (N, {mesh.n_vertices}, 3), got {identity_deltas.shape}")
         self.register_buffer("neutral", torch.from_numpy(mesh.neutral.copy()), persistent=False)
         self.register_buffer("deltas", torch.from_numpy(mesh.deltas.copy()), persistent=False)
+        self.register_buffer("identity_deltas", torch.tensor(identity_deltas, dtype=torch.float32), persistent=False)
         self.register_buffer("faces", torch.from_numpy(mesh.faces.copy()), persistent=False)
-        self.register_buffer("lip_vertex_ids", lips, persistent=False)
         self.register_buffer("landmark_vertex_ids", landmarks, persistent=False)
+        self.region_names = tuple(regions)
+        for name, ids in regions.items():
+            self.register_buffer(f"region_{name}", _vertex_ids(ids, mesh.n_vertices, f"{name} region"), persistent=False)
+
+    def region(self, name: str) -> torch.Tensor:
+        """(L,) int64 vertex ids of a region of :data:`~facemotion.face_models.regions.REGIONS`.
+
+        Raises:
+            KeyError: when this head has no such region (the message lists the ones it has).
+        """
+        if name not in self.region_names:
+            raise KeyError(f"no region {name!r}; this head has {list(self.region_names)}")
+        return getattr(self, f"region_{name}")
+
+    @property
+    def lip_vertex_ids(self) -> torch.Tensor:
+        """(L,) int64 ids of the lip region (lip vertex error, lip losses)."""
+        return self.region("lips")
+
+    @property
+    def n_identities(self) -> int:
+        """Number N of identity shapes (0 when the head has none)."""
+        return len(self.identity_deltas)
 
     @classmethod
     def from_npz(cls, file: str | Path | BinaryIO) -> "ARKitRig":
         """Load a rig from an ``.npz`` written by ``datasets/convert_ict_facekit.py``.
 
         The file holds ``neutral`` (V, 3) metres, ``faces`` (F, 3), ``deltas`` (52, V, 3) metres (float16
-        allowed), ``names`` (52,) str, ``lip_vertex_ids`` and ``landmark_vertex_ids``.
+        allowed), ``names`` (52,) str, ``landmark_vertex_ids`` and ``lip_vertex_ids``, and optionally
+        ``upper_face_vertex_ids``, ``eye_vertex_ids`` and ``identity_deltas`` (N, V, 3) metres.
 
         Raises:
             FileNotFoundError: when the path does not exist.
@@ -76,7 +121,9 @@ class ARKitRig(torch.nn.Module):
                 deltas=data["deltas"].astype(np.float32),
                 names=tuple(str(name) for name in data["names"]),
             )
-            return cls(mesh, data["lip_vertex_ids"], data["landmark_vertex_ids"])
+            regions = {name: data[key] for name, key in _REGION_KEYS.items() if key in data.files}
+            identity = data["identity_deltas"].astype(np.float32) if "identity_deltas" in data.files else None
+            return cls(mesh, data["landmark_vertex_ids"], regions, identity)
 
     @classmethod
     def default(cls) -> "ARKitRig":
@@ -98,13 +145,23 @@ class ARKitRig(torch.nn.Module):
             names=ARKIT_52,
         )
 
-    def forward(self, weights: torch.Tensor | np.ndarray) -> torch.Tensor | np.ndarray:
-        """Vertices of the head posed by ARKit weights.
+    def forward(
+        self,
+        weights: torch.Tensor | np.ndarray,
+        shape: torch.Tensor | np.ndarray | None = None,
+        offsets: torch.Tensor | np.ndarray | None = None,
+    ) -> torch.Tensor | np.ndarray:
+        """Vertices of the head posed by ARKit weights, for an identity, plus optional per-frame offsets.
 
         Args:
-            weights: (..., 52) float ARKit weights in Apple's order, usually in [0, 1] (not clipped). A
-                tensor must be on the rig's device and is cast to the rig's dtype (gradients flow); a numpy
-                array is computed without gradients and answered with a numpy array.
+            weights: (..., 52) float ARKit weights in Apple's order, usually in [0, 1] (not clipped).
+            shape: (..., N) identity coefficients whose leading dims broadcast against those of ``weights``
+                by numpy's rules: (N,) for one identity over a sequence, (B, 1, N) for weights (B, T, 52);
+                None is the generic head.
+            offsets: (..., V, 3) vertex offsets in metres added last (e.g. a learned correction); None adds
+                nothing.
+            Tensors must be on the rig's device and are cast to its dtype (gradients flow); numpy arrays
+            are computed without gradients and answered with a numpy array.
 
         Returns:
             (..., V, 3) vertices in metres (+Y up, +Z towards the viewer), in the rig's dtype (float32 unless
@@ -112,18 +169,24 @@ class ARKitRig(torch.nn.Module):
             bytes per pose in float32 (about 0.3 MB for the default head).
 
         Raises:
-            ValueError: when the last dim is not 52, the dtype is not floating, or a weight is NaN/Inf.
+            ValueError: when the last dim of ``weights`` is not 52 or of ``shape`` not N, ``offsets`` is not
+                (..., V, 3), the dtype is not floating, or a value is NaN/Inf.
         """
         if isinstance(weights, np.ndarray):
             with torch.no_grad():
-                return self.forward(torch.tensor(weights, device=self.neutral.device)).cpu().numpy()
-        if not isinstance(weights, torch.Tensor) or not weights.is_floating_point():
-            raise ValueError(f"weights must be a float tensor or array, got {type(weights).__name__}")
-        if weights.ndim == 0 or weights.shape[-1] != len(ARKIT_52):
-            raise ValueError(f"weights must be (..., 52), got {tuple(weights.shape)}")
-        if not torch.isfinite(weights).all():
-            raise ValueError("weights must be finite")
-        return self.neutral + blend_shapes(weights.to(self.deltas.dtype), self.deltas)
+                tensors = [None if x is None else torch.tensor(x, device=self.neutral.device)
+                           for x in (weights, shape, offsets)]
+                return self.forward(*tensors).cpu().numpy()
+        _check_floats(weights, "weights", len(ARKIT_52))
+        vertices = self.neutral + blend_shapes(weights.to(self.deltas.dtype), self.deltas)
+        if shape is not None:
+            _check_floats(shape, "shape", self.n_identities)
+            vertices = vertices + blend_shapes(shape.to(self.deltas.dtype), self.identity_deltas)
+        if offsets is not None:
+            if tuple(offsets.shape[-2:]) != tuple(self.neutral.shape) or not torch.isfinite(offsets).all():
+                raise ValueError(f"offsets must be finite (..., {len(self.neutral)}, 3), got {tuple(offsets.shape)}")
+            vertices = vertices + offsets
+        return vertices
 
     def inner_lip_gap(self, vertices: torch.Tensor | np.ndarray) -> torch.Tensor | np.ndarray:
         """Vertical opening of the mouth: the smallest upper-minus-lower inner lip height, in metres.
@@ -148,6 +211,16 @@ class ARKitRig(torch.nn.Module):
         lower = ids[[lower for _, lower in INNER_LIP_PAIRS]]
         gaps = vertices[..., upper, 1] - vertices[..., lower, 1]
         return gaps.min(axis=-1) if isinstance(gaps, np.ndarray) else gaps.min(dim=-1).values
+
+
+def _check_floats(values, name: str, size: int) -> None:
+    """Raise ValueError unless ``values`` is a finite float tensor whose last dim is ``size``."""
+    if not isinstance(values, torch.Tensor) or not values.is_floating_point():
+        raise ValueError(f"{name} must be a float tensor or array, got {type(values).__name__}")
+    if values.ndim == 0 or values.shape[-1] != size:
+        raise ValueError(f"{name} must be (..., {size}), got {tuple(values.shape)}")
+    if not torch.isfinite(values).all():
+        raise ValueError(f"{name} must be finite")
 
 
 def _vertex_ids(ids, n_vertices: int, name: str) -> torch.Tensor:

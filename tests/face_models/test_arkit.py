@@ -93,11 +93,15 @@ def test_constructor_is_validated(rig):
     mesh = rig.mesh
     renamed = BlendshapeMesh(mesh.neutral, mesh.faces, mesh.deltas, tuple(reversed(ARKIT_52)))
     with pytest.raises(ValueError, match="ARKIT_52"):
-        ARKitRig(renamed, [0], np.arange(68))
+        ARKitRig(renamed, np.arange(68), {"lips": [0]})
     with pytest.raises(ValueError, match="68 ids"):
-        ARKitRig(mesh, [0], np.arange(67))
-    with pytest.raises(ValueError, match=r"lip_vertex_ids must lie in \[0, "):
-        ARKitRig(mesh, [mesh.n_vertices], np.arange(68))
+        ARKitRig(mesh, np.arange(67), {"lips": [0]})
+    with pytest.raises(ValueError, match=r"lips region must lie in \[0, "):
+        ARKitRig(mesh, np.arange(68), {"lips": [mesh.n_vertices]})
+    with pytest.raises(ValueError, match="regions must name 'lips'"):
+        ARKitRig(mesh, np.arange(68), {"nose": [0]})
+    with pytest.raises(ValueError, match="identity_deltas must be"):
+        ARKitRig(mesh, np.arange(68), {"lips": [0]}, np.zeros((2, 5, 3), np.float32))
 
 
 def test_missing_rig_file_is_reported(tmp_path):
@@ -170,3 +174,34 @@ def test_converter_reproduces_the_shipped_asset(tmp_path):
         assert sorted(made.files) == sorted(shipped.files)
         for key in shipped.files:
             np.testing.assert_array_equal(made[key], shipped[key], err_msg=key)
+
+
+def test_identity_shapes_change_the_neutral_face_and_keep_expressions(rig):
+    assert rig.n_identities == 10
+    weights = np.zeros((2, 52), np.float32)
+    weights[1, ARKIT_52.index("jawOpen")] = 0.5
+    shape = np.zeros(10, np.float32)
+    shape[0] = 1.0
+    generic, person = rig(weights), rig(weights, shape=shape)
+    moved = np.linalg.norm(person[0] - generic[0], axis=-1)
+    assert 0.005 < moved.max() < 0.03  # ICT's first identity component moves the face by up to 1.3 cm
+    np.testing.assert_allclose(person[1] - person[0], generic[1] - generic[0], atol=1e-6)
+
+
+def test_offsets_are_added_last_and_shapes_are_checked(rig):
+    weights = np.zeros((3, 52), np.float32)
+    offsets = np.full((3, rig.neutral.shape[0], 3), 0.001, np.float32)
+    np.testing.assert_allclose(rig(weights, offsets=offsets), rig(weights) + 0.001, atol=1e-7)
+    with pytest.raises(ValueError, match=r"shape must be \(\.\.\., 10\)"):
+        rig(weights, shape=np.zeros(3, np.float32))
+    with pytest.raises(ValueError, match="offsets must be finite"):
+        rig(weights, offsets=offsets[:, :5])
+
+
+def test_regions_of_the_default_head(rig):
+    lips, upper, eyes = (rig.region(name).numpy() for name in ("lips", "upper_face", "eyes"))
+    y = rig.neutral[:, 1].numpy()
+    assert y[upper].min() > y[lips].max()  # the upper face lies above the mouth
+    assert len(eyes) == 3140 and not set(eyes) & set(lips)
+    with pytest.raises(KeyError, match="no region 'nose'"):
+        rig.region("nose")
