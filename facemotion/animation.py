@@ -22,10 +22,14 @@ class FaceAnimation:
         channel_names: C channel names; ARKit-52 in Apple's order by default.
         phonemes: the phoneme segments the animation was posed from (may be empty).
         audio_path: the speech file the animation belongs to, if any (it starts at time 0).
+        flame_expression: (T, n_exp) float32 FLAME expression coefficients, when the animation was
+            mapped to a user's FLAME model (:meth:`facemotion.face_models.arkit_to_flame.ARKitToFLAME.apply`).
+        flame_jaw_pose: (T, 3) float32 FLAME jaw pose, axis-angle in radians; given with ``flame_expression``.
 
     Raises:
-        ValueError: for fps <= 0, weights that are not (T, C) finite values in [0, 1], or a
-            channel count that differs from ``len(channel_names)``.
+        ValueError: for fps <= 0, weights that are not (T, C) finite values in [0, 1], a channel count
+            that differs from ``len(channel_names)``, or FLAME parameters that are not both given as
+            finite float32 arrays of T rows.
     """
 
     fps: float
@@ -33,6 +37,8 @@ class FaceAnimation:
     channel_names: tuple[str, ...] = ARKIT_52
     phonemes: tuple[PhonemeSegment, ...] = field(default=())
     audio_path: Path | None = None
+    flame_expression: np.ndarray | None = None
+    flame_jaw_pose: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.fps) and self.fps > 0):
@@ -48,6 +54,21 @@ class FaceAnimation:
             raise ValueError("weights contain NaN or Inf")
         if w.size and (w.min() < 0.0 or w.max() > 1.0):
             raise ValueError(f"weights must lie in [0, 1], got [{w.min():.4g}, {w.max():.4g}]")
+        self._check_flame()
+
+    def _check_flame(self) -> None:
+        expression, jaw = self.flame_expression, self.flame_jaw_pose
+        if expression is None and jaw is None:
+            return
+        if expression is None or jaw is None:
+            raise ValueError("flame_expression and flame_jaw_pose go together")
+        if any(not isinstance(a, np.ndarray) or a.dtype != np.float32 or a.ndim != 2 for a in (expression, jaw)):
+            raise ValueError("FLAME parameters must be 2-D float32 numpy arrays")
+        if len(expression) != self.n_frames or jaw.shape != (self.n_frames, 3):
+            raise ValueError(f"FLAME parameters need {self.n_frames} rows and a (T, 3) jaw pose, "
+                             f"got {expression.shape} and {jaw.shape}")
+        if not (np.isfinite(expression).all() and np.isfinite(jaw).all()):
+            raise ValueError("FLAME parameters contain NaN or Inf")
 
     @property
     def n_frames(self) -> int:
@@ -76,7 +97,7 @@ class FaceAnimation:
             raise KeyError(f"no channel {name!r} in this animation") from None
 
     def resample(self, fps: float) -> "FaceAnimation":
-        """The same motion at another frame rate, by linear interpolation of every channel.
+        """The same motion at another frame rate, by linear interpolation of every channel (and FLAME parameter).
 
         The new animation has ``ceil(n_frames * fps / self.fps)`` frames (the same duration, rounded up
         to whole frames); frame ``t`` takes the curves' value at ``t / fps`` seconds, interpolated
@@ -95,5 +116,16 @@ class FaceAnimation:
         n_frames = math.ceil(self.n_frames * fps / self.fps - 1e-9)
         source = np.arange(n_frames) / fps * self.fps
         frames = np.arange(self.n_frames)
-        weights = np.stack([np.interp(source, frames, curve) for curve in self.weights.T], axis=1)
-        return replace(self, fps=fps, weights=weights.astype(np.float32))
+
+        def interpolate(track: np.ndarray | None) -> np.ndarray | None:
+            if track is None:
+                return None
+            return np.stack([np.interp(source, frames, column) for column in track.T], axis=1).astype(np.float32)
+
+        return replace(
+            self,
+            fps=fps,
+            weights=interpolate(self.weights),
+            flame_expression=interpolate(self.flame_expression),
+            flame_jaw_pose=interpolate(self.flame_jaw_pose),
+        )

@@ -50,3 +50,18 @@ def test_invalid_animations_are_refused(kwargs, message):
 def test_channel_lookup():
     with pytest.raises(KeyError, match="no channel 'mouthOpen'"):
         ramp().channel("mouthOpen")
+
+
+def test_flame_parameters_are_checked_and_resampled():
+    animation = ramp(frames=4)
+    with pytest.raises(ValueError, match="go together"):
+        FaceAnimation(30.0, animation.weights, flame_expression=np.zeros((4, 10), np.float32))
+    with pytest.raises(ValueError, match="need 4 rows"):
+        FaceAnimation(30.0, animation.weights, flame_expression=np.zeros((3, 10), np.float32),
+                      flame_jaw_pose=np.zeros((3, 3), np.float32))
+    jaw = np.zeros((4, 3), np.float32)
+    jaw[:, 0] = [0.0, 0.1, 0.2, 0.3]
+    flame = FaceAnimation(30.0, animation.weights, flame_expression=np.zeros((4, 10), np.float32), flame_jaw_pose=jaw)
+    resampled = flame.resample(60.0)
+    assert resampled.flame_expression.shape == (8, 10)
+    np.testing.assert_allclose(resampled.flame_jaw_pose[:7, 0], np.arange(7) * 0.05, atol=1e-6)

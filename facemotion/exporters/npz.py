@@ -7,7 +7,8 @@ Arrays (the NumPy ``.npy``/``.npz`` format, ``numpy.lib.format``):
 - ``channel_names``: (C,) unicode;
 - ``phonemes``: (N,) structured array with fields ``phone`` (unicode), ``start`` and ``end`` (float64
   seconds) and ``word`` (unicode, ``""`` for no word);
-- ``audio_path``: () unicode, ``""`` for no audio.
+- ``audio_path``: () unicode, ``""`` for no audio;
+- ``flame_expression`` (T, n_exp) and ``flame_jaw_pose`` (T, 3) float32, only when the animation has them.
 """
 
 import os
@@ -22,6 +23,7 @@ from facemotion.exporters.atomic import atomic_output
 from facemotion.text.phonemes import PhonemeSegment
 
 _KEYS = ("weights", "fps", "channel_names", "phonemes", "audio_path")
+_FLAME_KEYS = ("flame_expression", "flame_jaw_pose")
 
 
 def export_npz(animation: FaceAnimation, path: str | os.PathLike) -> Path:
@@ -54,8 +56,15 @@ def export_npz(animation: FaceAnimation, path: str | os.PathLike) -> Path:
             channel_names=np.array(animation.channel_names, dtype=str),
             phonemes=phonemes,
             audio_path=np.array(str(animation.audio_path or "")),
+            **_flame_arrays(animation),
         )
     return path
+
+
+def _flame_arrays(animation: FaceAnimation) -> dict[str, np.ndarray]:
+    if animation.flame_expression is None:
+        return {}
+    return {"flame_expression": animation.flame_expression, "flame_jaw_pose": animation.flame_jaw_pose}
 
 
 def read_npz(path: str | os.PathLike) -> FaceAnimation:
@@ -82,6 +91,7 @@ def read_npz(path: str | os.PathLike) -> FaceAnimation:
             if missing:
                 raise ValueError(f"not a facemotion animation, no arrays {missing}")
             arrays = {key: archive[key] for key in _KEYS}
+            flame = {key: archive[key] for key in _FLAME_KEYS if key in archive.files}
         phonemes = tuple(
             PhonemeSegment(str(p["phone"]), float(p["start"]), float(p["end"]), str(p["word"]) or None)
             for p in arrays["phonemes"]
@@ -93,6 +103,7 @@ def read_npz(path: str | os.PathLike) -> FaceAnimation:
             channel_names=tuple(str(name) for name in arrays["channel_names"]),
             phonemes=phonemes,
             audio_path=Path(audio_path) if audio_path else None,
+            **flame,
         )
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error, ValueError, TypeError, IndexError) as e:
         raise ValueError(f"cannot read {path}: {e}".splitlines()[0]) from None

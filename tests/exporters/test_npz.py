@@ -63,3 +63,16 @@ def test_a_missing_folder_writes_nothing(tmp_path):
     with pytest.raises(FileNotFoundError, match="output folder does not exist"):
         export_npz(make_animation(), tmp_path / "missing" / "take.npz")
     assert os.listdir(tmp_path) == []
+
+
+def test_flame_parameters_round_trip(tmp_path):
+    rng = np.random.default_rng(3)
+    animation = FaceAnimation(
+        fps=25.0,
+        weights=rng.uniform(0, 1, (4, 52)).astype(np.float32),
+        flame_expression=rng.normal(size=(4, 50)).astype(np.float32),
+        flame_jaw_pose=rng.normal(0, 0.1, (4, 3)).astype(np.float32),
+    )
+    back = read_npz(export_npz(animation, tmp_path / "take.npz"))
+    np.testing.assert_array_equal(back.flame_expression, animation.flame_expression)
+    np.testing.assert_array_equal(back.flame_jaw_pose, animation.flame_jaw_pose)
