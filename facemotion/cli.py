@@ -37,6 +37,19 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", parents=[output], help="convert a saved animation (.npz) to another format")
     export.add_argument("animation", type=Path, help="an animation written by `animate -o take.npz`")
     export.add_argument("--fps", type=float, help="resample to this frame rate (linear interpolation)")
+
+    retarget = commands.add_parser(
+        "retarget", help="animate your own character (.glb .gltf .usd .usda .usdc) with a saved animation"
+    )
+    retarget.add_argument("animation", type=Path, help="an animation written by `animate -o take.npz`")
+    retarget.add_argument("--rig", type=Path, required=True,
+                          help="the character: glTF (.glb .gltf) or USD (.usd .usda .usdc) with named blendshapes")
+    retarget.add_argument("--mapping",
+                          help="a shipped mapping (arkit, livelink, lr_suffix, vrm_visemes) or a mapping .yaml file; "
+                               "default: blendshapes named like ARKit channels, ignoring case")
+    retarget.add_argument("-o", "--output", type=Path, required=True,
+                          help="output file, in the character's format (glTF -> .glb/.gltf, USD -> .usd/.usda/.usdc)")
+    retarget.add_argument("--fps", type=float, help="resample to this frame rate first (linear interpolation)")
     return parser
 
 
@@ -47,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from facemotion.exporters import BlenderNotFoundError
 
     try:
-        return {"animate": _animate, "export": _export}[args.command](args)
+        return {"animate": _animate, "export": _export, "retarget": _retarget}[args.command](args)
     except (*_BAD_INPUT, BlenderNotFoundError) as error:
         print(f"facemotion: error: {_message(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -75,6 +88,23 @@ def _export(args: argparse.Namespace) -> int:
     check_output_path(args.output)
     animation = read_npz(args.animation)
     return _write(animation if args.fps is None else animation.resample(args.fps), args)
+
+
+def _retarget(args: argparse.Namespace) -> int:
+    from facemotion.exporters import read_npz
+    from facemotion.retarget import retarget
+
+    animation = read_npz(args.animation)
+    if args.fps is not None:
+        animation = animation.resample(args.fps)
+    with warnings.catch_warnings(record=True) as caught:  # shown below, also under pytest and -W filters
+        warnings.simplefilter("always")
+        report = retarget(animation, args.rig, args.output, args.mapping)
+    for warning in caught:
+        print(f"facemotion: warning: {warning.message}", file=sys.stderr)
+    print(f"wrote {report.output} ({animation.n_frames} frames at {animation.fps:g} fps); mapping "
+          f"{report.mapping!r}: {len(report.mapped)} blendshapes driven, {len(report.unmapped_targets)} not driven")
+    return EXIT_OK
 
 
 def _write(animation, args: argparse.Namespace) -> int:

@@ -112,3 +112,31 @@ def test_fbx_without_blender_is_bad_input_with_a_setup_hint(arctic, tmp_path, mo
     assert run("animate", arctic[0], "-o", tmp_path / "take.fbx") == 2
     assert "make blender-env" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_retarget_a_gltf_character(tmp_path, capsys):
+    from facemotion.exporters import export_gltf, export_npz
+    from facemotion.testing import grid_mesh, random_animation
+
+    names = ("eyeBlink_L", "eyeBlink_R", "jawOpen", "hat")
+    rig = export_gltf(random_animation(names), tmp_path / "rig.glb", grid_mesh(names))
+    take = export_npz(random_animation(frames=6), tmp_path / "take.npz")
+    out = tmp_path / "talking.glb"
+    assert run("retarget", take, "--rig", rig, "--mapping", "lr_suffix", "-o", out) == 0
+    captured = capsys.readouterr()
+    assert "(6 frames at 30 fps); mapping 'lr_suffix': 3 blendshapes driven, 1 not driven" in captured.out
+    warning = "facemotion: warning: "
+    assert f"{warning}blendshapes of the character not driven (they keep their rest weight): hat" in captured.err
+    assert f"{warning}animation channels that drive no blendshape of the character: eyeLookDownLeft" in captured.err
+    assert out.is_file()
+    assert run("retarget", take, "--rig", rig, "--fps", 60, "-o", tmp_path / "auto.glb") == 0  # jawOpen matches
+    assert "12 frames at 60 fps); mapping 'auto': 1 blendshapes driven, 3 not driven" in capsys.readouterr().out
+
+    assert run("retarget", take, "--rig", rig, "--mapping", "nope", "-o", tmp_path / "b.glb") == 2
+    assert run("retarget", take, "--rig", tmp_path / "rig.fbx", "-o", tmp_path / "b.fbx") == 2
+    assert run("retarget", take, "--rig", rig, "--mapping", "lr_suffix", "-o", tmp_path / "b.usda") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and all(line.startswith("facemotion: error: ") for line in err)
+    assert "unknown mapping 'nope'" in err[0] and "FBX characters are not read yet" in err[1]
+    assert "written back as glTF" in err[2]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["auto.glb", "rig.glb", "take.npz", "talking.glb"]
