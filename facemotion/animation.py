@@ -3,11 +3,15 @@
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from facemotion.face_models.names import ARKIT_52
+from facemotion.face_models.names import ARKIT_52, ARKIT_INDEX
 from facemotion.text.phonemes import PhonemeSegment
+
+if TYPE_CHECKING:
+    from facemotion.face_models.arkit_to_flame import ARKitToFLAME
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,28 @@ class FaceAnimation:
             return self.weights[:, self.channel_names.index(name)]
         except ValueError:
             raise KeyError(f"no channel {name!r} in this animation") from None
+
+    def to_flame(self, mapping: "ARKitToFLAME") -> "FaceAnimation":
+        """This animation with FLAME expression and jaw pose sequences, through a fitted ARKit-to-FLAME map.
+
+        Args:
+            mapping: the linear map fitted to the user's FLAME
+                (:func:`facemotion.face_models.arkit_to_flame.fit_arkit_to_flame`).
+
+        Returns:
+            A copy with ``flame_expression`` (T, n_exp) and ``flame_jaw_pose`` (T, 3) float32 set; ARKit channels
+            the animation lacks count as 0.
+
+        Raises:
+            ValueError: when a channel is not an ARKit-52 name.
+        """
+        unknown = [name for name in self.channel_names if name not in ARKIT_INDEX]
+        if unknown:
+            raise ValueError(f"only ARKit-52 channels map to FLAME, got {unknown}")
+        weights = np.zeros((self.n_frames, len(ARKIT_52)), np.float32)
+        weights[:, [ARKIT_INDEX[name] for name in self.channel_names]] = self.weights
+        expression, jaw_pose = mapping.apply(weights)
+        return replace(self, flame_expression=expression, flame_jaw_pose=jaw_pose)
 
     def resample(self, fps: float) -> "FaceAnimation":
         """The same motion at another frame rate, by linear interpolation of every channel (and FLAME parameter).

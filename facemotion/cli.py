@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     text.add_argument("--transcript", type=Path, help="a UTF-8 text file holding the transcript")
     animate.add_argument("--fps", type=float, default=30.0, help="output frame rate (default 30)")
     animate.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    animate.add_argument("--flame", type=Path,
+                         help="your FLAME model folder: also write FLAME expression + jaw pose (needs -o NAME.npz)")
 
     export = commands.add_parser("export", parents=[output], help="convert a saved animation (.npz) to another format")
     export.add_argument("animation", type=Path, help="an animation written by `animate -o take.npz`")
@@ -74,12 +76,29 @@ def _animate(args: argparse.Namespace) -> int:
     from facemotion.pipelines.speech_to_face import animate
 
     check_output_path(args.output)
+    mapping = None if args.flame is None else _flame_mapping(args.flame, args.output)
     transcript = args.text
     if args.transcript is not None:
         if not args.transcript.is_file():
             raise FileNotFoundError(f"transcript file not found: {args.transcript}")
         transcript = args.transcript.read_text(encoding="utf-8")
-    return _write(animate(args.speech, transcript, args.fps, progress=not args.quiet), args)
+    animation = animate(args.speech, transcript, args.fps, progress=not args.quiet)
+    return _write(animation if mapping is None else animation.to_flame(mapping), args)
+
+
+def _flame_mapping(flame_dir: Path, output: Path):
+    """Fit the ARKit-to-FLAME map on the user's FLAME and print its residuals."""
+    from facemotion.face_models.arkit_to_flame import fit_arkit_to_flame
+    from facemotion.face_models.flame import FLAME
+    from facemotion.face_models.names import ARKIT_52
+
+    if output.suffix.lower() != ".npz":
+        raise ValueError(f"--flame writes FLAME parameters into an .npz take; got {output.name!r}")
+    mapping = fit_arkit_to_flame(FLAME.from_files(flame_dir))
+    worst = sorted(zip(mapping.residual_mm, ARKIT_52), reverse=True)[:3]
+    print("ARKit-to-FLAME fit, landmark residual per blendshape: mean "
+          f"{mapping.residual_mm.mean():.2f} mm; largest " + ", ".join(f"{n} {r:.2f} mm" for r, n in worst))
+    return mapping
 
 
 def _export(args: argparse.Namespace) -> int:
