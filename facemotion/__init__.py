@@ -15,12 +15,10 @@ from facemotion.face_models.arkit_to_flame import ARKitToFLAME, fit_arkit_to_fla
 from facemotion.face_models.flame import FLAME
 from facemotion.face_models.names import ARKIT_52
 from facemotion.pipelines.speech_to_face import SpeechToFace, animate
-from facemotion.retarget import retarget
 from facemotion.text.phonemes import PhonemeSegment
 
 __all__ = [
     "ARKIT_52", "ARKitRig", "ARKitToFLAME", "ExportOptions", "FLAME", "FaceAnimation", "PhonemeSegment",
     "SpeechToFace", "animate", "export", "fit_arkit_to_flame", "read_json_curves", "read_livelink_csv", "read_npz",
-    "retarget",
 ]
 __version__ = "0.1.0"
