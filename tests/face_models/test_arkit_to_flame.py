@@ -217,21 +217,26 @@ def test_fit_needs_landmarks_and_valid_settings(rig, flame, write_flame):
 def test_speech_drives_flame_open_on_vowels_closed_on_bilabials(mapping, flame, speech_clips):
     from facemotion import animate
 
-    path, text = next((p, t) for p, t in speech_clips.items() if p.name.startswith("arctic"))
-    animation = animate(path, text, fps=30.0).to_flame(mapping)
-    assert animation.flame_expression.shape == (animation.n_frames, 100)
-    assert animation.flame_jaw_pose.shape == (animation.n_frames, 3)
-    with torch.no_grad():
-        landmarks = flame(None, torch.from_numpy(animation.flame_expression),
-                          torch.from_numpy(animation.flame_jaw_pose)).landmarks.numpy()
-    gap = landmarks[:, 62, 1] - landmarks[:, 66, 1]
+    for path, text in speech_clips.items():
+        animation = animate(path, text, fps=30.0).to_flame(mapping)
+        assert animation.flame_expression.shape == (animation.n_frames, 100)
+        assert animation.flame_jaw_pose.shape == (animation.n_frames, 3)
+        with torch.no_grad():
+            landmarks = flame(None, torch.from_numpy(animation.flame_expression),
+                              torch.from_numpy(animation.flame_jaw_pose)).landmarks.numpy()
+        gap = landmarks[:, 62, 1] - landmarks[:, 66, 1]
 
-    def frames(phone):
-        return [round(0.5 * (p.start + p.end) * animation.fps) for p in animation.phonemes if p.phone == phone]
+        def widest(phones, held=0.0):
+            return [gap[round(p.start * animation.fps):round(p.end * animation.fps) + 1].max()
+                    for p in animation.phonemes if p.phone in phones and p.duration >= held]
 
-    rest = gap[0]
-    assert max(gap[f] for f in frames("P")) < rest + 0.001  # /p/ of "superlative": lips back together
-    assert min(gap[f] for f in frames("AO") + frames("AE")) > rest + 0.004  # "always", "and": open
+        def narrowest(phones):
+            return [gap[round(p.start * animation.fps):round(p.end * animation.fps) + 1].min()
+                    for p in animation.phonemes if p.phone in phones]
+
+        rest = gap[0]
+        assert max(narrowest({"P", "B", "M"})) < rest + 0.001, path.name  # lips back together on /p b m/
+        assert min(widest({"AA", "AE", "AO"}, held=2 / animation.fps)) > rest + 0.004, path.name  # open vowels
 
 
 def test_cli_animate_with_flame_writes_parameters(rig, write_flame, speech_clips, tmp_path, capsys):
