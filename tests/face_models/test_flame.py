@@ -11,8 +11,9 @@ import torch
 from scipy.spatial.transform import Rotation
 
 from facemotion.face_models.flame import FLAME, FLAMEOutput
-from facemotion.face_models.flame_io import OMITTED, load_npy, load_pickle, read_flame
+from facemotion.face_models.flame_io import read_flame
 from facemotion.face_models.lbs import batch_rodrigues
+from facemotion.face_models.restricted_pickle import OMITTED, load_npy, load_pickle
 
 REPO = Path(__file__).parents[2]
 
