@@ -18,7 +18,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("-o", "--output", type=Path, required=True,
-                        help="output file; the format follows the extension: .usda .usdc .usdz .glb .gltf .fbx .csv .json .npz")
+                        help="output file; the format follows the extension: "
+                             ".usda .usdc .usdz .glb .gltf .fbx .csv .json .npz")
     output.add_argument("--units", choices=("m", "cm"), default="m",
                         help="length unit of the written mesh (USD, FBX); default m")
     output.add_argument("--point-cache", action="store_true",
