@@ -34,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     text.add_argument("--transcript", type=Path, help="a UTF-8 text file holding the transcript")
     animate.add_argument("--fps", type=float, default=30.0, help="output frame rate (default 30)")
     animate.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    animate.add_argument("--preview", type=Path,
+                         help="also render a preview video of the animation with the speech (.mp4)")
+    animate.add_argument("--preview-size", type=int, default=512,
+                         help="preview frame height and width in pixels, even (default 512)")
     animate.add_argument("--flame", type=Path,
                          help="your FLAME model folder: also write FLAME expression + jaw pose (needs -o NAME.npz)")
 
@@ -53,6 +57,16 @@ def build_parser() -> argparse.ArgumentParser:
     retarget.add_argument("-o", "--output", type=Path, required=True,
                           help="output file, in the character's format (glTF -> .glb/.gltf, USD -> .usd/.usda/.usdc)")
     retarget.add_argument("--fps", type=float, help="resample to this frame rate first (linear interpolation)")
+    render = commands.add_parser(
+        "render", help="preview video (.mp4, H.264 + the speech) or contact sheet (.png) of a saved animation")
+    render.add_argument("animation", type=Path, help="an animation written by `animate -o take.npz`")
+    render.add_argument("-o", "--output", type=Path, required=True,
+                        help="preview.mp4 (every frame, with audio) or sheet.png (a 6x4 grid of frames)")
+    render.add_argument("--audio", type=Path, help="speech to mux in; default: the animation's own audio file")
+    render.add_argument("--size", type=int, default=512, help="frame height and width in pixels, even (default 512)")
+    render.add_argument("--compare", type=Path, help="a second animation (.npz) shown on the right, same fps/length")
+    render.add_argument("--labels", nargs=2, metavar=("LEFT", "RIGHT"), help="captions of the two sides")
+    render.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     return parser
 
 
@@ -63,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from facemotion.exporters import BlenderNotFoundError
 
     try:
-        return {"animate": _animate, "export": _export, "retarget": _retarget}[args.command](args)
+        return {"animate": _animate, "export": _export, "retarget": _retarget, "render": _render}[args.command](args)
     except (*_BAD_INPUT, BlenderNotFoundError) as error:
         print(f"facemotion: error: {_message(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -77,6 +91,8 @@ def _animate(args: argparse.Namespace) -> int:
     from facemotion.pipelines.speech_to_face import animate
 
     check_output_path(args.output)
+    if args.preview is not None:
+        _check_preview_path(args.preview, args)
     mapping = None if args.flame is None else _flame_mapping(args.flame, args.output)
     transcript = args.text
     if args.transcript is not None:
@@ -84,7 +100,49 @@ def _animate(args: argparse.Namespace) -> int:
             raise FileNotFoundError(f"transcript file not found: {args.transcript}")
         transcript = args.transcript.read_text(encoding="utf-8")
     animation = animate(args.speech, transcript, args.fps, progress=not args.quiet)
-    return _write(animation if mapping is None else animation.to_flame(mapping), args)
+    code = _write(animation if mapping is None else animation.to_flame(mapping), args)
+    if args.preview is not None:
+        _preview(animation, args.preview, args)
+    return code
+
+
+def _check_preview_path(path: Path, args: argparse.Namespace) -> None:
+    """Fail before the long work when the preview cannot be written."""
+    from facemotion.exporters.atomic import check_writable
+
+    if path.suffix.lower() != ".mp4":
+        raise ValueError(f"--preview writes an .mp4 video, got {path.name!r}")
+    if args.preview_size < 16 or args.preview_size % 2:
+        raise ValueError(f"--preview-size must be an even number >= 16, got {args.preview_size}")
+    check_writable(path)
+
+
+def _preview(animation, path: Path, args: argparse.Namespace) -> None:
+    """Render the preview video of ``animation`` with the speech of ``args.speech`` (``animate --preview``)."""
+    from facemotion.rendering.video import render_preview
+
+    out = render_preview(animation, path, audio=args.speech, size=args.preview_size, progress=not args.quiet)
+    print(f"wrote {out} (preview, {animation.n_frames} frames at {animation.fps:g} fps)")
+
+
+def _render(args: argparse.Namespace) -> int:
+    from facemotion.exporters import read_npz
+    from facemotion.rendering.video import contact_sheet, render_preview
+
+    animation = read_npz(args.animation)
+    if args.output.suffix.lower() == ".png":
+        if args.compare or args.labels or args.audio:
+            raise ValueError("--compare, --labels and --audio apply to .mp4 previews, not to a .png contact sheet")
+        out = contact_sheet(animation, args.output)
+        print(f"wrote {out} (contact sheet of {animation.n_frames} frames)")
+        return EXIT_OK
+    if args.labels and args.compare is None:
+        raise ValueError("--labels needs --compare")
+    compare = None if args.compare is None else read_npz(args.compare)
+    out = render_preview(animation, args.output, audio=args.audio, size=args.size, compare=compare,
+                         labels=None if args.labels is None else tuple(args.labels), progress=not args.quiet)
+    print(f"wrote {out} ({animation.n_frames} frames at {animation.fps:g} fps)")
+    return EXIT_OK
 
 
 def _flame_mapping(flame_dir: Path, output: Path):

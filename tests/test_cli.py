@@ -140,3 +140,50 @@ def test_retarget_a_gltf_character(tmp_path, capsys):
     assert "unknown mapping 'nope'" in err[0] and "FBX characters are not read yet" in err[1]
     assert "written back as glTF" in err[2]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["auto.glb", "rig.glb", "take.npz", "talking.glb"]
+
+
+def test_render_writes_a_preview_with_audio_and_a_side_by_side(tmp_path, write_audio, capsys):
+    av = pytest.importorskip("av")
+    from facemotion.animation import FaceAnimation
+    from facemotion.exporters import export_npz
+
+    weights = np.random.default_rng(0).uniform(0, 0.3, (8, 52)).astype(np.float32)
+    speech = write_audio("speech.wav", np.zeros(8000, np.float32), 16000)
+    take = export_npz(FaceAnimation(25.0, weights, audio_path=speech), tmp_path / "take.npz")
+    other = export_npz(FaceAnimation(25.0, weights[::-1].copy()), tmp_path / "other.npz")
+    assert run("render", take, "-o", tmp_path / "preview.mp4", "--size", 64, "-q") == 0
+    assert run("render", take, "-o", tmp_path / "both.mp4", "--size", 64, "--compare", other,
+               "--labels", "ours", "reversed", "-q") == 0
+    assert run("render", take, "-o", tmp_path / "sheet.png") == 0
+    assert "wrote" in capsys.readouterr().out
+    with av.open(str(tmp_path / "preview.mp4")) as container:
+        assert container.streams.video[0].frames == 8 and len(container.streams.audio) == 1
+    with av.open(str(tmp_path / "both.mp4")) as container:
+        assert container.streams.video[0].width == 128
+
+    short = export_npz(FaceAnimation(25.0, weights[:4]), tmp_path / "short.npz")
+    for args, message in [
+        (("-o", tmp_path / "p.mov"), r"\.mp4"),
+        (("-o", tmp_path / "p.mp4", "--size", 63), "even"),
+        (("-o", tmp_path / "p.mp4", "--compare", short), "compare must match"),
+        (("-o", tmp_path / "p.mp4", "--labels", "a", "b"), "--labels needs --compare"),
+        (("-o", tmp_path / "missing" / "p.mp4"), "output folder does not exist"),
+    ]:
+        assert run("render", take, *args, "-q") == 2
+        assert message.replace("\\", "") in capsys.readouterr().err
+    assert run("render", tmp_path / "nope.npz", "-o", tmp_path / "p.mp4") == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "both.mp4", "other.npz", "preview.mp4", "sheet.png", "short.npz", "speech.wav", "take.npz"]
+
+
+def test_animate_with_a_preview(arctic, tmp_path, capsys):
+    av = pytest.importorskip("av")
+    path, text = arctic
+    assert run("animate", path, "--text", text, "--fps", 25, "-o", tmp_path / "take.npz",
+               "--preview", tmp_path / "take.mp4", "--preview-size", 64, "-q") == 0
+    with av.open(str(tmp_path / "take.mp4")) as container:
+        video, audio = container.streams.video[0], container.streams.audio[0]
+        assert video.average_rate == 25 and (video.width, video.height) == (64, 64)
+        assert abs(float(audio.duration * audio.time_base) - video.frames / 25) < 1 / 25
+    assert run("animate", path, "-o", tmp_path / "b.npz", "--preview", tmp_path / "b.avi") == 2
+    assert "--preview writes an .mp4" in capsys.readouterr().err and not (tmp_path / "b.npz").exists()
