@@ -1,0 +1,123 @@
+"""Motion quality on real captures: speech-to-ARKit methods scored on FACEGOOD's held-out take.
+
+Every method is fitted on the five training takes (``FACEGOOD_TRAIN``, 1114_2_01..05, about 9 minutes) and
+scored on ``1114_3_15`` (49 s), which no fitting step sees. Audio and motion of each take are cropped to the
+shorter of the two. Columns, from :func:`facemotion.metrics.arkit_quality` on the shipped ICT-FaceKit head:
+
+- ``jawOpen r``: Pearson correlation of the predicted and captured jawOpen curves (nan for a still jaw);
+- ``lip LVE mm``: both curves posed on the head; per frame the largest distance over the lip region
+  (vertices within 12 mm of the 20 lip landmarks that jawOpen moves), mean over frames, millimetres;
+- ``MAE``: mean absolute weight error over the ARKit channels the capture holds (its ``channel_mask``);
+- ``fit s`` / ``predict s``: wall time of fitting on the training takes and of predicting the test take.
+
+The speech is Mandarin: the procedural path recognises English phones in it (no transcript), so it is
+expected to score low here. Other methods join :data:`METHODS` as ``(name, fit)`` with
+``fit(train_clips) -> predict`` and ``predict(clip) -> (T, 52)`` ARKit weights (the learned model is added so).
+
+Usage: ``python -m benchmarks.motion_quality [--data DIR]`` from the repository root; needs
+``../shared/data/facegood``.
+"""
+
+import argparse
+import dataclasses
+import math
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+
+from benchmarks.baselines import LoudnessJawBaseline, RidgeMelBaseline
+from facemotion.audio.io import SAMPLE_RATE
+from facemotion.data.clip import MotionClip
+from facemotion.data.facegood import FACEGOOD_TRAIN, FACEGOOD_VALIDATION, load_facegood
+from facemotion.face_models.arkit import ARKitRig
+from facemotion.face_models.names import ARKIT_52
+from facemotion.metrics import ARKitQuality, arkit_lip_region, arkit_quality
+from facemotion.pipelines.speech_to_face import SpeechToFace
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "facegood"
+
+Predict = Callable[[MotionClip], np.ndarray]
+Fit = Callable[[Sequence[MotionClip]], Predict]
+
+
+def no_motion(train_clips: Sequence[MotionClip]) -> Predict:
+    """The neutral face throughout: the error a method must beat."""
+    return lambda clip: np.zeros((clip.n_frames, len(ARKIT_52)), np.float32)
+
+
+def procedural(train_clips: Sequence[MotionClip]) -> Predict:
+    """The shipped pipeline (:class:`SpeechToFace`, phone recognition, no transcript); it learns nothing."""
+    return _procedural_predict
+
+
+def _procedural_predict(clip: MotionClip) -> np.ndarray:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{clip.name}.wav"
+        sf.write(path, clip.audio, SAMPLE_RATE, subtype="FLOAT")
+        weights = SpeechToFace()(path, fps=clip.fps).weights
+    if len(weights) < clip.n_frames:
+        raise ValueError(f"{clip.name}: the pipeline gave {len(weights)} frames for {clip.n_frames}")
+    return weights[: clip.n_frames]
+
+
+METHODS: list[tuple[str, Fit]] = [
+    ("no motion", no_motion),
+    ("loudness baseline", lambda clips: LoudnessJawBaseline.fit(clips).predict),
+    ("ridge baseline", lambda clips: RidgeMelBaseline.fit(clips).predict),
+    ("procedural", procedural),
+]
+"""``(name, fit)`` of each method in the table; add the learned model here as one more entry."""
+
+
+def cropped(clip: MotionClip) -> MotionClip:
+    """The clip with motion and audio cut to the shorter of the two (whole frames)."""
+    n_frames = min(clip.n_frames, math.floor(len(clip.audio) * clip.fps / SAMPLE_RATE))
+    n_samples = round(n_frames * SAMPLE_RATE / clip.fps)
+    return dataclasses.replace(clip, motion=clip.motion[:n_frames], audio=clip.audio[:n_samples])
+
+
+def evaluate(
+    fit: Fit, train: Sequence[MotionClip], test: MotionClip, rig: ARKitRig, region: np.ndarray
+) -> tuple[ARKitQuality, float, float]:
+    """Fit on ``train``, predict ``test``; the quality, the fit seconds and the predict seconds."""
+    if test.name in {clip.name for clip in train}:
+        raise ValueError(f"{test.name} is both a training and the test take")
+    start = time.perf_counter()
+    predict = fit(train)
+    fitted = time.perf_counter()
+    weights = predict(test)
+    predicted = time.perf_counter()
+    if weights.shape != test.motion.shape:
+        raise ValueError(f"a method returned {weights.shape} for {test.motion.shape} frames")
+    return arkit_quality(weights, test.motion, rig, region, test.channel_mask), fitted - start, predicted - fitted
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA, help="the FACEGOOD folder (default: %(default)s)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    train = [cropped(load_facegood(args.data, name)) for name in FACEGOOD_TRAIN]
+    test = cropped(load_facegood(args.data, FACEGOOD_VALIDATION[0]))
+    rig = ARKitRig.default()
+    region = arkit_lip_region(rig)
+    print(
+        f"train: {', '.join(clip.name for clip in train)} ({sum(clip.n_frames for clip in train)} frames); "
+        f"test: {test.name} ({test.n_frames} frames at {test.fps:g} fps); lip region: {len(region)} vertices"
+    )
+    print(f"{'method':<20} {'jawOpen r':>9} {'lip LVE mm':>10} {'MAE':>7} {'fit s':>7} {'predict s':>9}")
+    for name, fit in METHODS:
+        quality, fit_s, predict_s = evaluate(fit, train, test, rig, region)
+        print(
+            f"{name:<20} {quality.jaw_open_r:>9.3f} {quality.lip_lve_mm:>10.2f} {quality.mae:>7.4f} "
+            f"{fit_s:>7.1f} {predict_s:>9.1f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

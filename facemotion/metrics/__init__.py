@@ -1,0 +1,33 @@
+"""Evaluation metrics: LVE and FDD as published, and the quality of ARKit-52 curves on a head."""
+
+from facemotion.metrics.arkit_curves import (
+    ARKitQuality,
+    arkit_lip_lve_mm,
+    arkit_lip_region,
+    arkit_quality,
+    channel_mae,
+    pearson,
+)
+from facemotion.metrics.lip_vertex_error import (
+    lip_vertex_error,
+    lip_vertex_error_l2,
+    lip_vertex_error_mm,
+    max_lip_distances,
+    upper_face_dynamics_deviation,
+)
+from facemotion.metrics.region_files import load_vertex_ids
+
+__all__ = [
+    "ARKitQuality",
+    "arkit_lip_lve_mm",
+    "arkit_lip_region",
+    "arkit_quality",
+    "channel_mae",
+    "lip_vertex_error",
+    "lip_vertex_error_l2",
+    "lip_vertex_error_mm",
+    "load_vertex_ids",
+    "max_lip_distances",
+    "pearson",
+    "upper_face_dynamics_deviation",
+]
