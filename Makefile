@@ -10,7 +10,7 @@ BLENDER_VENV ?= .venv-blender
 BPY ?= bpy==5.0.1
 BROWSER_DEPS := tests/browser/node_modules/.package-lock.json
 
-.PHONY: demo test benchmark blender-env browser-deps clean
+.PHONY: demo test benchmark blender-env browser-deps clean weights
 
 # torch goes in first and pinned, so that no other requirement pulls a different (CUDA) build.
 $(INSTALLED): setup.cfg pyproject.toml
@@ -38,6 +38,7 @@ test: $(INSTALLED) browser-deps
 benchmark: $(INSTALLED)
 	$(BIN)/python benchmarks/realtime_factor.py
 	$(BIN)/python benchmarks/export_speed.py
+	$(BIN)/python benchmarks/learned_speed.py
 
 $(BLENDER_VENV)/.installed:
 	$(PYTHON) -m venv $(BLENDER_VENV)
@@ -49,3 +50,12 @@ blender-env: $(BLENDER_VENV)/.installed
 
 clean:
 	rm -rf $(VENV) out tests/browser/node_modules
+
+# The default learned model, trained on the FACEGOOD captures in ../shared/data/facegood (stage 1: the motion
+# prior; stage 2: the key-motion transformer through it), then copied into assets/weights/facegood.
+WEIGHTS := assets/weights/facegood
+weights: $(INSTALLED)
+	$(BIN)/facemotion train --config configs/facegood_prior.yaml
+	$(BIN)/facemotion train --config configs/facegood_motion.yaml
+	mkdir -p $(WEIGHTS)
+	cp runs/facegood_motion/config.json runs/facegood_motion/model.safetensors $(WEIGHTS)/

@@ -11,15 +11,19 @@ shorter of the two. Columns, from :func:`facemotion.metrics.arkit_quality` on th
 - ``fit s`` / ``predict s``: wall time of fitting on the training takes and of predicting the test take.
 
 The speech is Mandarin: the procedural path recognises English phones in it (no transcript), so it is
-expected to score low here. Other methods join :data:`METHODS` as ``(name, fit)`` with
-``fit(train_clips) -> predict`` and ``predict(clip) -> (T, 52)`` ARKit weights (the learned model is added so).
+expected to score low here. The learned row is the shipped pipeline with the model of ``make weights``
+(``assets/weights/facegood``, trained by ``configs/facegood_*.yaml`` on the same five takes only; its ``fit s``
+is 0 because it is trained beforehand), or the model folder given with ``--model``. Methods are
+``(name, fit)`` entries of :data:`METHODS` with ``fit(train_clips) -> predict`` and
+``predict(clip) -> (T, 52)`` ARKit weights.
 
-Usage: ``python -m benchmarks.motion_quality [--data DIR]`` from the repository root; needs
+Usage: ``python -m benchmarks.motion_quality [--data DIR] [--model DIR]`` from the repository root; needs
 ``../shared/data/facegood``.
 """
 
 import argparse
 import dataclasses
+import functools
 import math
 import tempfile
 import time
@@ -37,7 +41,8 @@ from facemotion.data.facegood import FACEGOOD_TRAIN, FACEGOOD_VALIDATION, load_f
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.face_models.names import ARKIT_52
 from facemotion.metrics import ARKitQuality, arkit_lip_region, arkit_quality
-from facemotion.pipelines.speech_to_face import SpeechToFace
+from facemotion.motion.speech_motion import SpeechMotionModel
+from facemotion.pipelines.speech_to_face import SpeechToFace, default_motion_model
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "facegood"
 
@@ -51,15 +56,25 @@ def no_motion(train_clips: Sequence[MotionClip]) -> Predict:
 
 
 def procedural(train_clips: Sequence[MotionClip]) -> Predict:
-    """The shipped pipeline (:class:`SpeechToFace`, phone recognition, no transcript); it learns nothing."""
-    return _procedural_predict
+    """The procedural pipeline (:class:`SpeechToFace`, phone recognition, no transcript); it learns nothing."""
+    return functools.partial(_pipeline_predict, SpeechToFace())
 
 
-def _procedural_predict(clip: MotionClip) -> np.ndarray:
+def learned(model: Path | None) -> Fit:
+    """The learned pipeline with a trained model folder (default: the shipped one); trained beforehand."""
+
+    def fit(train_clips: Sequence[MotionClip]) -> Predict:
+        trained = default_motion_model() if model is None else SpeechMotionModel.from_pretrained(model)
+        return functools.partial(_pipeline_predict, SpeechToFace(model=trained))
+
+    return fit
+
+
+def _pipeline_predict(pipeline: SpeechToFace, clip: MotionClip) -> np.ndarray:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{clip.name}.wav"
         sf.write(path, clip.audio, SAMPLE_RATE, subtype="FLOAT")
-        weights = SpeechToFace()(path, fps=clip.fps).weights
+        weights = pipeline(path, fps=clip.fps).weights
     if len(weights) < clip.n_frames:
         raise ValueError(f"{clip.name}: the pipeline gave {len(weights)} frames for {clip.n_frames}")
     return weights[: clip.n_frames]
@@ -71,7 +86,7 @@ METHODS: list[tuple[str, Fit]] = [
     ("ridge baseline", lambda clips: RidgeMelBaseline.fit(clips).predict),
     ("procedural", procedural),
 ]
-"""``(name, fit)`` of each method in the table; add the learned model here as one more entry."""
+"""``(name, fit)`` of each method in the table; ``main`` appends the learned model."""
 
 
 def cropped(clip: MotionClip) -> MotionClip:
@@ -100,6 +115,7 @@ def evaluate(
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA, help="the FACEGOOD folder (default: %(default)s)")
+    parser.add_argument("--model", type=Path, help="a model folder of `facemotion train` (default: the shipped one)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     train = [cropped(load_facegood(args.data, name)) for name in FACEGOOD_TRAIN]
@@ -111,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"test: {test.name} ({test.n_frames} frames at {test.fps:g} fps); lip region: {len(region)} vertices"
     )
     print(f"{'method':<20} {'jawOpen r':>9} {'lip LVE mm':>10} {'MAE':>7} {'fit s':>7} {'predict s':>9}")
-    for name, fit in METHODS:
+    for name, fit in [*METHODS, ("learned", learned(args.model))]:
         quality, fit_s, predict_s = evaluate(fit, train, test, rig, region)
         print(
             f"{name:<20} {quality.jaw_open_r:>9.3f} {quality.lip_lve_mm:>10.2f} {quality.mae:>7.4f} "

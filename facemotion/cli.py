@@ -38,6 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help="also render a preview video of the animation with the speech (.mp4)")
     animate.add_argument("--preview-size", type=int, default=512,
                          help="preview frame height and width in pixels, even (default 512)")
+    animate.add_argument("--motion", choices=("procedural", "learned"), default="procedural",
+                         help="rule-based coarticulation (default) or the learned model")
+    animate.add_argument("--model", type=Path, help="a model folder written by `facemotion train` (default: shipped)")
+    animate.add_argument("--emotion", default="neutral",
+                         help="with --motion learned: neutral happy sad surprised fear disgusted angry contempt")
+    animate.add_argument("--intensity", type=float, default=1.0,
+                         help="with --motion learned: emotion intensity 0..1 (default 1; ignored for neutral)")
     animate.add_argument("--flame", type=Path,
                          help="your FLAME model folder: also write FLAME expression + jaw pose (needs -o NAME.npz)")
 
@@ -67,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--compare", type=Path, help="a second animation (.npz) shown on the right, same fps/length")
     render.add_argument("--labels", nargs=2, metavar=("LEFT", "RIGHT"), help="captions of the two sides")
     render.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    train = commands.add_parser("train", help="train a learned motion model (prior or motion stage) from a YAML config")
+    train.add_argument("--config", type=Path, required=True, help="a training YAML, e.g. configs/facegood_motion.yaml")
+    train.add_argument("--set", nargs="*", default=[], metavar="SECTION.KEY=VALUE",
+                       help="override config values, e.g. optim.max_steps=100 trainer.devices=2")
     return parser
 
 
@@ -77,13 +88,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     from facemotion.exporters import BlenderNotFoundError
 
     try:
-        return {"animate": _animate, "export": _export, "retarget": _retarget, "render": _render}[args.command](args)
+        return {"animate": _animate, "export": _export, "retarget": _retarget, "render": _render, "train": _train}[
+            args.command
+        ](args)
     except (*_BAD_INPUT, BlenderNotFoundError) as error:
         print(f"facemotion: error: {_message(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as error:  # an internal failure: say so, with a stable exit code
         print(f"facemotion: internal error: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _train(args: argparse.Namespace) -> int:
+    from facemotion.training.train import load_training_config, train
+
+    output = train(load_training_config(args.config, args.set))
+    print(f"facemotion: model written to {output}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _animate(args: argparse.Namespace) -> int:
@@ -99,7 +120,10 @@ def _animate(args: argparse.Namespace) -> int:
         if not args.transcript.is_file():
             raise FileNotFoundError(f"transcript file not found: {args.transcript}")
         transcript = args.transcript.read_text(encoding="utf-8")
-    animation = animate(args.speech, transcript, args.fps, progress=not args.quiet)
+    intensity = 0.0 if args.emotion == "neutral" else args.intensity
+    animation = animate(
+        args.speech, transcript, args.fps, not args.quiet, args.motion, args.emotion, intensity, args.model
+    )
     code = _write(animation if mapping is None else animation.to_flame(mapping), args)
     if args.preview is not None:
         _preview(animation, args.preview, args)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from facemotion import cli
+from facemotion.face_models.names import ARKIT_52
 
 
 @pytest.fixture
@@ -187,3 +188,28 @@ def test_animate_with_a_preview(arctic, tmp_path, capsys):
         assert abs(float(audio.duration * audio.time_base) - video.frames / 25) < 1 / 25
     assert run("animate", path, "-o", tmp_path / "b.npz", "--preview", tmp_path / "b.avi") == 2
     assert "--preview writes an .mp4" in capsys.readouterr().err and not (tmp_path / "b.npz").exists()
+
+
+def test_animate_motion_modes_emotion_and_model_folder(arctic, tmp_path, capsys):
+    path, text = arctic
+    takes = {}
+    for name, extra in {
+        "procedural": ["--motion", "procedural"],
+        "happy": ["--motion", "learned", "--emotion", "happy", "--intensity", "0.8"],
+        "model": ["--motion", "learned", "--model", tmp_path / "no-model"],
+    }.items():
+        takes[name] = tmp_path / f"{name}.npz"
+        code = run("animate", path, "--text", text, *extra, "-o", takes[name])
+        assert code == (2 if name == "model" else 0), capsys.readouterr().err
+    assert "no-model" in capsys.readouterr().err and not takes["model"].exists()
+    procedural, happy = (np.load(takes[n])["weights"] for n in ("procedural", "happy"))
+    smile = ARKIT_52.index("mouthSmileLeft")
+    assert happy[:, smile].mean() > procedural[:, smile].mean() + 0.2
+
+
+def test_bad_emotion_and_missing_training_config(arctic, tmp_path, capsys):
+    path, text = arctic
+    assert run("animate", path, "--text", text, "--motion", "learned", "--emotion", "joy", "-o", tmp_path / "t.npz") == 2
+    assert "emotion" in capsys.readouterr().err
+    assert run("train", "--config", tmp_path / "none.yaml") == 2
+    assert "none.yaml" in capsys.readouterr().err

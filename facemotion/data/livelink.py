@@ -6,7 +6,6 @@ The CSV layout is the one Epic's Live Link Face app writes and :mod:`facemotion.
 masked out.
 """
 
-import csv
 import math
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import numpy as np
 
 from facemotion.data.clip import MotionClip
 from facemotion.data.files import read_speech, require_file
-from facemotion.exporters.livelink_csv import _infer_fps
+from facemotion.exporters.livelink_csv import read_livelink_columns
 from facemotion.face_models.names import ARKIT_51, ARKIT_52, ARKIT_INDEX
 
 _TONGUE = ARKIT_INDEX["tongueOut"]
@@ -44,27 +43,11 @@ def load_livelink_take(csv_path: str | Path, wav_path: str | Path, fps: float | 
             is not > 0 or cannot be inferred, or audio and motion lengths differ by more than 1 s.
     """
     csv_path = require_file(Path(csv_path))
-    with csv_path.open(newline="", encoding="utf-8-sig") as f:  # -sig: a spreadsheet may add a BOM
-        rows = [row for row in csv.reader(f) if row]
-    header = {name.strip().lower(): i for i, name in enumerate(rows[0])} if rows else {}
-    missing = [name for name in ARKIT_51 if name.lower() not in header]
-    if missing:
-        raise ValueError(f"{csv_path} is not a Live Link Face CSV: no columns for {missing}")
-    if fps is None and "timecode" not in header:
-        raise ValueError(f"{csv_path} has no Timecode column to infer fps from; pass fps")
-    names = ARKIT_52 if "tongueout" in header else ARKIT_51  # ARKIT_51 is ARKIT_52 without its last, tongueOut
-    try:
-        values = np.array([[float(row[header[name.lower()]]) for name in names] for row in rows[1:]], np.float32)
-        if fps is None:
-            fps = _infer_fps([row[header["timecode"]].strip() for row in rows[1:]])
-    except IndexError:
-        raise ValueError(f"{csv_path}: a row has fewer columns than the header") from None
-    except ValueError as error:
-        raise ValueError(f"{csv_path}: {error}") from None
+    values, names, fps = read_livelink_columns(csv_path, fps, ARKIT_51)
     if not (math.isfinite(fps) and fps > 0):
         raise ValueError(f"fps must be a finite number > 0, got {fps}")
     weights = np.zeros((len(values), len(ARKIT_52)), np.float32)
-    weights[:, : len(names)] = values.reshape(len(values), len(names))
+    weights[:, : len(names)] = values
     mask = None if names == ARKIT_52 else np.arange(len(ARKIT_52)) != _TONGUE
     audio = read_speech(Path(wav_path), len(weights), fps, csv_path)
     return MotionClip(

@@ -94,18 +94,39 @@ def read_livelink_csv(path: str | os.PathLike, fps: float | None = None) -> Face
         ValueError: blendshape columns are missing (named), a value is not a number, weights lie outside
             [0, 1], or fps cannot be inferred (malformed timecodes or less than one whole second).
     """
+    weights, _, fps = read_livelink_columns(path, fps, ARKIT_52)
+    return FaceAnimation(fps=fps, weights=weights, channel_names=ARKIT_52)
+
+
+def read_livelink_columns(
+    path: str | Path, fps: float | None, required: tuple[str, ...]
+) -> tuple[np.ndarray, tuple[str, ...], float]:
+    """The ARKit columns of a Live Link Face CSV, matched by name ignoring case (see :func:`read_livelink_csv`).
+
+    Args:
+        path: the ``.csv`` file.
+        fps: the rows' frame rate, or ``None`` to infer it from the timecodes.
+        required: ARKit names that must have a column (e.g. all 52, or the 51 without ``tongueOut``).
+
+    Returns:
+        ``(weights (T, N) float32, names, fps)``: all 52 ARKit channels when the file has them, else ``required``.
+
+    Raises:
+        FileNotFoundError, ValueError: as :func:`read_livelink_csv`.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such Live Link Face CSV: {path}")
     with path.open(newline="", encoding="utf-8-sig") as f:  # -sig: a spreadsheet may add a BOM
         rows = [row for row in csv.reader(f) if row]
     header = {name.strip().lower(): i for i, name in enumerate(rows[0])} if rows else {}
-    missing = [name for name in ARKIT_52 if name.lower() not in header]
+    missing = [name for name in required if name.lower() not in header]
     if missing:
         raise ValueError(f"{path} is not a Live Link Face CSV: no columns for {missing}")
     if fps is None and "timecode" not in header:
         raise ValueError(f"{path} has no Timecode column to infer fps from; pass fps")
-    columns = [header[name.lower()] for name in ARKIT_52]
+    names = ARKIT_52 if all(name.lower() in header for name in ARKIT_52) else tuple(required)
+    columns = [header[name.lower()] for name in names]
     try:
         weights = np.array([[float(row[i]) for i in columns] for row in rows[1:]], np.float32)
         if fps is None:
@@ -114,7 +135,7 @@ def read_livelink_csv(path: str | os.PathLike, fps: float | None = None) -> Face
         raise ValueError(f"{path}: a row has fewer columns than the header") from None
     except ValueError as e:
         raise ValueError(f"{path}: {e}") from None
-    return FaceAnimation(fps=fps, weights=weights.reshape(-1, 52), channel_names=ARKIT_52)
+    return weights.reshape(-1, len(names)), names, fps
 
 
 def _apple_name(livelink_name: str) -> str:

@@ -39,6 +39,19 @@ class KeyMotions:
     def __len__(self) -> int:
         return len(self.visemes)
 
+    def window(self, start: float, end: float, margin: float = 1.0) -> "KeyMotions":
+        """The keys anchored in [start - margin, end + margin) seconds, re-timed to start at ``start``."""
+        keep = np.flatnonzero((self.centres >= start - margin) & (self.centres < end + margin))
+        return KeyMotions(
+            visemes=tuple(self.visemes[i] for i in keep),
+            starts=self.starts[keep] - start,
+            ends=self.ends[keep] - start,
+            poses=self.poses[keep],
+            alpha=self.alpha[keep],
+            theta_before=self.theta_before[keep],
+            theta_after=self.theta_after[keep],
+        )
+
 
 def key_motions(phonemes: Sequence[PhonemeSegment], table: VisemeTable) -> KeyMotions:
     """Pose the viseme of every phoneme at the phoneme's time span.

@@ -1,13 +1,17 @@
 """The main job, top to bottom: a speech file (and optionally its transcript) in, ARKit-52 curves out.
 
     audio ──▶ blocks @16 kHz ──▶ voice activity, loudness, phonemes (alignment or phone recognition)
-          ──▶ key motions (visemes at phoneme anchors) ──▶ coarticulation ──▶ prosody ──▶ lip closure
+          ──▶ key motions (visemes at phoneme anchors)
+          ──▶ learned: key-motion transformer + motion prior (emotion, intensity)  ──▶ lip closure
+              procedural: coarticulation ──▶ prosody                              ──▶ lip closure
           ──▶ FaceAnimation
 """
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -15,11 +19,14 @@ from tqdm.auto import tqdm
 
 from facemotion.animation import FaceAnimation
 from facemotion.audio.features import LOUDNESS_HOP, loudness_db, pool_to_frames
-from facemotion.audio.io import SAMPLE_RATE, AudioInfo, audio_info, iter_audio_blocks
+from facemotion.audio.io import SAMPLE_RATE, AudioInfo, audio_info, iter_audio_blocks, load_audio
 from facemotion.audio.vad import speech_spans
+from facemotion.expression.emotion import compose_emotion
+from facemotion.face_models.names import ARKIT_52
 from facemotion.motion.coarticulation import ClosureSettings, blend_key_motions, close_lips, lip_closure
 from facemotion.motion.keymotion import key_motions
 from facemotion.motion.prosody import ProsodySettings, apply_prosody, jaw_gain, rest_gate
+from facemotion.motion.speech_motion import SpeechMotionModel
 from facemotion.text.alignment import MAX_ALIGN_SECONDS, phonemes_for, recognize_phones
 from facemotion.text.phonemes import PhonemeSegment
 from facemotion.text.visemes import VisemeTable, load_viseme_table
@@ -29,6 +36,9 @@ BLOCK_SECONDS = 30.0
 
 PROGRESS_MIN_SECONDS = 60.0
 """Inputs at least this long show a progress bar when asked to."""
+
+MOTION_MODES = ("procedural", "learned")
+"""How motion is completed from the key motions: the shipped learned model, or the rule-based coarticulation."""
 
 
 @dataclass(frozen=True)
@@ -54,13 +64,20 @@ class SpeechToFace:
 
     Attributes:
         visemes: the viseme table (poses, dominance); the shipped one by default.
-        prosody: how loudness and silence shape the mouth.
-        closure: how the lips close on bilabials.
+        prosody: how loudness and silence shape the mouth (procedural motion).
+        closure: how the lips close on bilabials (both kinds of motion).
+        model: a learned :class:`~facemotion.motion.speech_motion.SpeechMotionModel`, or None for the
+            procedural coarticulation model.
+        emotion: emotion of the learned motion, one of :data:`~facemotion.data.clip.EMOTIONS`.
+        intensity: its intensity in [0, 1].
     """
 
     visemes: VisemeTable = field(default_factory=load_viseme_table)
     prosody: ProsodySettings = ProsodySettings()
     closure: ClosureSettings = ClosureSettings()
+    model: SpeechMotionModel | None = None
+    emotion: str = "neutral"
+    intensity: float = 0.0
 
     def __call__(
         self, speech: str | Path, transcript: str | None = None, fps: float = 30.0, progress: bool = False
@@ -86,7 +103,10 @@ class SpeechToFace:
             raise ValueError(f"fps must be a finite number > 0, got {fps}")
         analysis = analyse_speech(speech, transcript, progress)
         n_frames = math.ceil(analysis.info.n_samples * fps / analysis.info.sample_rate - 1e-9)
-        weights = self.motion(analysis, fps, n_frames)
+        if self.model is None:
+            weights = self.motion(analysis, fps, n_frames)
+        else:
+            weights = self.learned_motion(load_audio(analysis.info.path), analysis, fps, n_frames)
         return FaceAnimation(
             fps=fps,
             weights=weights,
@@ -94,8 +114,28 @@ class SpeechToFace:
             audio_path=analysis.info.path.resolve(),
         )
 
+    def learned_motion(self, waveform: np.ndarray, analysis: SpeechAnalysis, fps: float, n_frames: int) -> np.ndarray:
+        """The learned model's motion, resampled to ``fps``, easing to the face at rest (with its emotion) outside
+        voice activity as the procedural rest gate does, with the lips closed on bilabials.
+
+        Args:
+            waveform: (S,) float32 speech at 16 kHz (the whole take; the model runs in windows).
+
+        Returns:
+            (T, 52) float32 ARKit weights in [0, 1].
+        """
+        keys = key_motions(analysis.phonemes, self.visemes)
+        motion = self.model.generate(waveform, keys, self.emotion, self.intensity)
+        weights = FaceAnimation(fps=self.model.fps, weights=motion).resample(fps).weights
+        weights = np.concatenate([weights, weights[-1:].repeat(max(0, n_frames - len(weights)), 0)])[:n_frames]
+        gate = rest_gate(_span_mask(analysis.speech_spans, fps, n_frames), fps, self.prosody)[:, None]
+        rest = compose_emotion(np.zeros((1, len(ARKIT_52)), np.float32), self.emotion, self.intensity)
+        weights = gate * weights + (1.0 - gate) * rest
+        weights = close_lips(weights, lip_closure(keys, n_frames, fps, self.closure), self.closure)
+        return np.clip(weights, 0.0, 1.0)
+
     def motion(self, analysis: SpeechAnalysis, fps: float, n_frames: int) -> np.ndarray:
-        """Complete the motion from the analysis: (T, 52) float32 ARKit weights in [0, 1]."""
+        """Complete the motion procedurally from the analysis: (T, 52) float32 ARKit weights in [0, 1]."""
         keys = key_motions(analysis.phonemes, self.visemes)
         speech = _span_mask(analysis.speech_spans, fps, n_frames)
         loudness = pool_to_frames(analysis.loudness_db, SAMPLE_RATE / LOUDNESS_HOP, fps, n_frames)
@@ -150,10 +190,53 @@ def analyse_speech(speech: str | Path, transcript: str | None = None, progress: 
 
 
 def animate(
-    speech: str | Path, transcript: str | None = None, fps: float = 30.0, progress: bool = False
+    speech: str | Path,
+    transcript: str | None = None,
+    fps: float = 30.0,
+    progress: bool = False,
+    motion: str = "procedural",
+    emotion: str = "neutral",
+    intensity: float = 0.0,
+    model: str | Path | None = None,
 ) -> FaceAnimation:
-    """Animate a speech file with the default procedural pipeline (see :class:`SpeechToFace`)."""
-    return SpeechToFace()(speech, transcript, fps, progress)
+    """Animate a speech file (see :class:`SpeechToFace`).
+
+    Args:
+        motion: ``"procedural"`` (rule-based coarticulation, the default while the learned model trails the
+            baselines: see the README) or ``"learned"`` (a trained model).
+        emotion, intensity: emotion of the learned motion (:data:`~facemotion.data.clip.EMOTIONS`, 0..1).
+        model: folder of a model trained with ``facemotion train``; default: the shipped one, trained on the
+            FACEGOOD captures.
+
+    Raises:
+        FileNotFoundError: for a model folder that is not one.
+        ValueError: for an unknown motion mode or emotion, or intensity outside [0, 1]; and as
+            :meth:`SpeechToFace.__call__`.
+    """
+    if motion not in MOTION_MODES:
+        raise ValueError(f"motion must be one of {MOTION_MODES}, got {motion!r}")
+    if emotion != "neutral" and motion != "learned":
+        raise ValueError("emotion needs the learned motion")
+    learned = None
+    if motion == "learned":
+        learned = default_motion_model() if model is None else SpeechMotionModel.from_pretrained(model)
+        learned.condition(emotion, intensity, 0)
+    return SpeechToFace(model=learned, emotion=emotion, intensity=intensity)(speech, transcript, fps, progress)
+
+
+@functools.cache
+def default_motion_model() -> SpeechMotionModel:
+    """The shipped learned model (``assets/weights/facegood``, ``make weights``), loaded once per process."""
+    with resources.as_file(resources.files("facemotion.assets") / "weights" / "facegood") as folder:
+        return SpeechMotionModel.from_pretrained(folder)
+
+
+def recognize_speech(waveform: np.ndarray) -> list[PhonemeSegment]:
+    """Phones recognised in the voiced spans of a (S,) float32 16 kHz waveform, seconds from its start.
+
+    For takes without a transcript (training data, any language: the phone set is English ARPAbet).
+    """
+    return _recognized_in_spans(waveform, speech_spans(waveform), 0.0)
 
 
 def _recognized_in_spans(

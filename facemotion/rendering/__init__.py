@@ -1,8 +1,16 @@
-"""Rendering of heads to images: the built-in torch backend (orthographic camera, z-buffer and soft
-rasterizer, Lambert shading), shaped like pytorch3d's ``MeshRenderer(rasterizer, shader)``."""
+"""Rendering of heads to images, shaped like pytorch3d's ``MeshRenderer(rasterizer, shader)``: orthographic and
+perspective cameras, rasterizer backends behind one interface (the vectorised torch reference, a compiled
+z-buffer for previews, pytorch3d where installed), and Lambert shading, hard or soft blended."""
 
-from facemotion.rendering.cameras import OrthographicCamera, full_face_camera, mouth_camera
-from facemotion.rendering.rasterizer import Fragments, MeshRasterizer, RasterSettings, rasterize
+from facemotion.rendering.backends import BACKENDS, MeshRasterizer, choose_backend
+from facemotion.rendering.cameras import (
+    Camera,
+    OrthographicCamera,
+    PerspectiveCamera,
+    full_face_camera,
+    mouth_camera,
+)
+from facemotion.rendering.rasterizer import Fragments, RasterSettings, rasterize
 from facemotion.rendering.renderer import MeshRenderer
 from facemotion.rendering.shading import (
     LambertShader,
@@ -13,13 +21,17 @@ from facemotion.rendering.shading import (
 )
 
 __all__ = [
+    "BACKENDS",
+    "Camera",
     "Fragments",
     "LambertShader",
     "MeshRasterizer",
     "MeshRenderer",
     "OrthographicCamera",
+    "PerspectiveCamera",
     "RasterSettings",
     "ShadingSettings",
+    "choose_backend",
     "full_face_camera",
     "interpolate_face_attributes",
     "mouth_camera",

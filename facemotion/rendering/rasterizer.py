@@ -8,6 +8,10 @@ torch ops from the selected faces' projected vertices, so gradients flow to the 
 path as in pytorch3d. Soft mode keeps faces within a blur radius outside their edge too, for the
 sigmoid-of-distance silhouette of SoftRas (Liu et al., "Soft Rasterizer", ICCV 2019).
 
+This vectorised path is the reference of the package: the compiled z-buffer
+(:mod:`~facemotion.rendering.zbuffer`) and the pytorch3d backend (:mod:`~facemotion.rendering.pytorch3d_backend`)
+are tested against it, and :class:`~facemotion.rendering.backends.MeshRasterizer` chooses among them.
+
 Pixel (row i, column j) of an (H, W) image is sampled at its centre, NDC x = -1 + (2j + 1) / W,
 y = 1 - (2i + 1) / H: row 0 is the top of the image, +x right, +y up.
 """
@@ -19,9 +23,14 @@ from dataclasses import dataclass
 
 import torch
 
-from facemotion.rendering.cameras import OrthographicCamera
-
-__all__ = ["Fragments", "MeshRasterizer", "RasterSettings", "pixel_centres", "rasterize"]
+__all__ = [
+    "Fragments",
+    "RasterSettings",
+    "check_mesh",
+    "fragments_for_faces",
+    "pixel_centres",
+    "rasterize",
+]
 
 _CHUNK_CANDIDATES = 1 << 21  # (face, pixel) pairs tested at once: about 100 MB of temporaries
 
@@ -130,24 +139,42 @@ def _clip_barycentric(bary: torch.Tensor) -> torch.Tensor:
     return clipped / clipped.sum(-1, keepdim=True).clamp_min(1e-12)
 
 
-def _candidates(tris: torch.Tensor, settings: RasterSettings):
-    """(face, pixel, depth) of every face-pixel pair that passes the coverage test, without gradients."""
+def _face_pixel_boxes(tris: torch.Tensor, settings: RasterSettings) -> torch.Tensor:
+    """The pixels each face may cover: its screen bounding box grown by the blur radius, clipped to the image.
+
+    Args:
+        tris: (..., F, 3, 3) float face corners in NDC x, NDC y and depth.
+        settings: gives the image size and the blur radius.
+
+    Returns:
+        (..., F, 4) int64 ``(first column, last column, first row, last row)``, inclusive; an empty box
+        (last < first) for a face off the image, with a non-finite corner, or with a zero or overflowing
+        (non-finite) screen area.
+    """
     height, width = settings.image_size
     blur = math.sqrt(settings.blur_radius)
-    xs_ndc, ys_ndc = tris[..., 0], tris[..., 1]
+    xs, ys = tris[..., 0], tris[..., 1]
     # NDC -> continuous column / row coordinates, the pixel j centre at j + 0.5
-    cols = (xs_ndc + 1) * width / 2 - 0.5
-    rows = (1 - ys_ndc) * height / 2 - 0.5
+    cols = (xs + 1) * width / 2 - 0.5
+    rows = (1 - ys) * height / 2 - 0.5
     pad_c, pad_r = blur * width / 2, blur * height / 2
     c0 = torch.ceil(cols.min(-1).values - pad_c).clamp(0, width).long()
     c1 = torch.floor(cols.max(-1).values + pad_c).clamp(-1, width - 1).long()
     r0 = torch.ceil(rows.min(-1).values - pad_r).clamp(0, height).long()
     r1 = torch.floor(rows.max(-1).values + pad_r).clamp(-1, height - 1).long()
-    area = _edge(xs_ndc[:, 0], ys_ndc[:, 0], xs_ndc[:, 1], ys_ndc[:, 1], xs_ndc[:, 2], ys_ndc[:, 2])
-    finite = torch.isfinite(tris).all(-1).all(-1) & (area != 0)
+    area = _edge(xs[..., 0], ys[..., 0], xs[..., 1], ys[..., 1], xs[..., 2], ys[..., 2])
+    drawable = torch.isfinite(tris).all(-1).all(-1) & (area != 0) & torch.isfinite(area)
+    empty = torch.tensor([0, -1, 0, -1], device=tris.device)
+    return torch.where(drawable[..., None], torch.stack([c0, c1, r0, r1], dim=-1), empty)
+
+
+def _candidates(tris: torch.Tensor, settings: RasterSettings):
+    """(face, pixel, depth) of every face-pixel pair that passes the coverage test, without gradients."""
+    height, width = settings.image_size
+    c0, c1, r0, r1 = _face_pixel_boxes(tris, settings).unbind(-1)
     w = (c1 - c0 + 1).clamp_min(0)
     h = (r1 - r0 + 1).clamp_min(0)
-    counts = torch.where(finite, w * h, torch.zeros_like(w))
+    counts = w * h
     faces = torch.nonzero(counts > 0).squeeze(-1)
     counts = counts[faces]
     out_face, out_pixel, out_depth = [], [], []
@@ -204,40 +231,60 @@ def _nearest_k(face, pixel, depth, n_pixels: int, k: int) -> torch.Tensor:
 
 
 def rasterize(projected: torch.Tensor, faces: torch.Tensor, settings: RasterSettings) -> Fragments:
-    """Rasterize triangles given in screen space.
+    """Rasterize triangles given in screen space (the vectorised reference backend, any device).
 
     Args:
-        projected: (B, V, 3) float vertices in NDC x, NDC y and depth (e.g.
-            :meth:`OrthographicCamera.project`); gradients flow to them through barycentrics, depth and
-            distances. Faces with a non-finite vertex or zero screen area are skipped; both windings are
-            drawn (no back-face culling).
+        projected: (B, V, 3) float vertices in NDC x, NDC y and depth (e.g. a camera's ``project``);
+            gradients flow to them through barycentrics, depth and distances. Faces with a non-finite vertex
+            or a zero or non-finite screen area are skipped; both windings are drawn (no back-face culling).
         faces: (F, 3) int64 vertex ids, shared by the batch.
         settings: :class:`RasterSettings`.
 
     Returns:
-        :class:`Fragments` with (B, H, W, K) buffers. Cost on 2 CPU threads for the default head (48,836
-        faces): about 0.05 s per image at 256x256 hard, 0.25 s at 88x88 soft with K=4 (the blur radius
-        widens every face's bounding box); memory is bounded by chunks of 2M face-pixel pairs plus the covered
-        pairs (about H * W * depth complexity).
+        :class:`Fragments` with (B, H, W, K) buffers. Memory is bounded by chunks of 2M face-pixel pairs plus
+        the covered pairs (about H * W * depth complexity); for times see ``benchmarks/render_speed.py``.
 
     Raises:
         ValueError: when the shapes or dtypes are not as above or a face id is out of range.
     """
+    check_mesh(projected, faces)
+    height, width = settings.image_size
+    with torch.no_grad():
+        pix_to_face = torch.stack([
+            _nearest_k(*_candidates(tris, settings), height * width, settings.faces_per_pixel)
+            for tris in projected.detach()[:, faces]
+        ]).view(len(projected), height, width, settings.faces_per_pixel)
+    return fragments_for_faces(projected, faces, pix_to_face, settings)
+
+
+def check_mesh(projected: torch.Tensor, faces: torch.Tensor) -> None:
+    """Raise ValueError unless ``projected`` is float (B, V, 3) and ``faces`` int64 (F, 3) ids into V."""
     if projected.ndim != 3 or projected.shape[-1] != 3 or not projected.is_floating_point():
         raise ValueError(f"projected must be a float (B, V, 3) tensor, got {tuple(projected.shape)}")
     if faces.ndim != 2 or faces.shape[-1] != 3 or faces.dtype != torch.long:
         raise ValueError(f"faces must be an int64 (F, 3) tensor, got {tuple(faces.shape)} {faces.dtype}")
     if len(faces) and (int(faces.min()) < 0 or int(faces.max()) >= projected.shape[1]):
         raise ValueError(f"face ids must lie in [0, {projected.shape[1]})")
-    batch = projected.shape[0]
-    height, width = settings.image_size
-    k = settings.faces_per_pixel
-    with torch.no_grad():
-        pix_to_face = torch.stack([
-            _nearest_k(*_candidates(projected[b].detach()[faces], settings), height * width, k)
-            for b in range(batch)
-        ]).view(batch, height, width, k)
-    # differentiable recomputation on the selected faces
+
+
+def fragments_for_faces(
+    projected: torch.Tensor, faces: torch.Tensor, pix_to_face: torch.Tensor, settings: RasterSettings
+) -> Fragments:
+    """The differentiable buffers of faces already chosen per pixel: barycentrics, depth and distances.
+
+    Any face search (this module's, the compiled z-buffer's) ends here, so every backend that only picks
+    faces gives the same buffers and the same gradients as :func:`rasterize`.
+
+    Args:
+        projected: (B, V, 3) float screen-space vertices (NDC x, NDC y, depth); gradients flow to them.
+        faces: (F, 3) int64.
+        pix_to_face: (B, H, W, K) int64 face per pixel and rank, -1 for none (H, W, K as in ``settings``).
+        settings: :class:`RasterSettings` (``soft`` decides clipping and distances).
+
+    Returns:
+        :class:`Fragments` holding ``pix_to_face`` and the buffers computed from it.
+    """
+    batch, height, width, k = pix_to_face.shape
     valid = pix_to_face >= 0
     b_idx = torch.arange(batch, device=projected.device).view(batch, 1, 1, 1).expand_as(pix_to_face)[valid]
     pix = torch.arange(height * width, device=projected.device).view(1, height, width, 1).expand_as(pix_to_face)[valid]
@@ -258,27 +305,3 @@ def rasterize(projected: torch.Tensor, faces: torch.Tensor, settings: RasterSett
     zbuf = projected.new_full(shape, -1.0).masked_scatter(valid, depth)
     dists = projected.new_full(shape, -1.0).masked_scatter(valid, dist)
     return Fragments(pix_to_face=pix_to_face, bary_coords=bary_buffer, zbuf=zbuf, dists=dists)
-
-
-class MeshRasterizer(torch.nn.Module):
-    """Project with a camera, then :func:`rasterize` (pytorch3d's ``MeshRasterizer``).
-
-    Args:
-        camera: an :class:`~facemotion.rendering.cameras.OrthographicCamera`; its aspect must be W / H.
-        settings: :class:`RasterSettings`.
-
-    Raises:
-        ValueError: when the camera's aspect differs from the image's W / H by more than 1e-6.
-    """
-
-    def __init__(self, camera: OrthographicCamera, settings: RasterSettings):
-        super().__init__()
-        height, width = settings.image_size
-        if abs(camera.aspect - width / height) > 1e-6:
-            raise ValueError(f"camera aspect {camera.aspect} must equal W / H = {width / height}")
-        self.camera = camera
-        self.settings = settings
-
-    def forward(self, vertices: torch.Tensor, faces: torch.Tensor) -> Fragments:
-        """(B, V, 3) world vertices in metres and (F, 3) int64 faces -> :class:`Fragments` (see :func:`rasterize`)."""
-        return rasterize(self.camera.project(vertices), faces, self.settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from facemotion.rendering.rasterizer import MeshRasterizer
+from facemotion.rendering.backends import MeshRasterizer
 from facemotion.rendering.shading import LambertShader
 
 __all__ = ["MeshRenderer"]
@@ -14,7 +14,7 @@ class MeshRenderer(torch.nn.Module):
     """Render meshes to images: ``shader(rasterizer(vertices, faces), ...)``.
 
     Args:
-        rasterizer: a :class:`~facemotion.rendering.rasterizer.MeshRasterizer` (camera + raster settings).
+        rasterizer: a :class:`~facemotion.rendering.backends.MeshRasterizer` (camera, raster settings, backend).
         shader: a :class:`~facemotion.rendering.shading.LambertShader`.
 
     Example:

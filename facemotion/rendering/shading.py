@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from facemotion.rendering.cameras import OrthographicCamera
+from facemotion.rendering.cameras import Camera
 from facemotion.rendering.rasterizer import Fragments, RasterSettings
 
 __all__ = ["LambertShader", "ShadingSettings", "interpolate_face_attributes", "softmax_rgb_blend", "vertex_normals"]
@@ -30,12 +30,14 @@ def vertex_normals(vertices: torch.Tensor, faces: torch.Tensor) -> torch.Tensor:
     Returns:
         (B, V, 3) unit normals; a vertex on no face (or on degenerate faces only) gets (0, 0, 0).
     """
-    tri = vertices[:, faces]  # (B, F, 3, 3)
-    face_normals = torch.cross(tri[:, :, 1] - tri[:, :, 0], tri[:, :, 2] - tri[:, :, 0], dim=-1)
-    normals = torch.zeros_like(vertices)
+    batch, n_vertices, _ = vertices.shape
+    tri = vertices.index_select(1, faces.reshape(-1)).view(batch, -1, 3, 3)  # (B, F, 3 corners, 3)
+    face_normals = torch.linalg.cross(tri[:, :, 1] - tri[:, :, 0], tri[:, :, 2] - tri[:, :, 0])  # (B, F, 3)
+    per_face = face_normals.transpose(0, 1)  # (F, B, 3): summed along dim 0, the fast layout for index_add
+    normals = vertices.new_zeros(n_vertices, batch, 3)
     for corner in range(3):
-        normals = normals.index_add(1, faces[:, corner], face_normals)
-    return torch.nn.functional.normalize(normals, dim=-1, eps=1e-12)
+        normals = normals.index_add(0, faces[:, corner], per_face)
+    return torch.nn.functional.normalize(normals.transpose(0, 1), dim=-1, eps=1e-12).contiguous()
 
 
 def interpolate_face_attributes(fragments: Fragments, faces: torch.Tensor, attributes: torch.Tensor) -> torch.Tensor:
@@ -143,30 +145,45 @@ class LambertShader(torch.nn.Module):
         vertices: torch.Tensor,
         faces: torch.Tensor,
         raster_settings: RasterSettings,
-        camera: OrthographicCamera,
+        camera: Camera,
     ) -> torch.Tensor:
         """Shade fragments.
 
         Args:
-            fragments: from :class:`~facemotion.rendering.rasterizer.MeshRasterizer` with these vertices.
+            fragments: from :class:`~facemotion.rendering.backends.MeshRasterizer` with these vertices.
             vertices: (B, V, 3) world vertices in metres (normals are computed from them, differentiably).
             faces: (F, 3) int64.
             raster_settings: gives ``soft``, ``sigma`` and ``gamma``.
-            camera: gives ``znear`` / ``zfar`` for soft blending (the light shines along its view, -Z).
+            camera: gives ``znear`` / ``zfar`` for soft blending. The light shines down the world's -Z axis, the
+                view direction of the camera presets.
 
         Returns:
             (B, H, W, C) float image in [0, 1], C = ``settings.channels``.
         """
         s = self.settings
-        normals = interpolate_face_attributes(fragments, faces, vertex_normals(vertices, faces))
-        normals = torch.nn.functional.normalize(normals, dim=-1, eps=1e-12)
-        cosine = normals[..., 2]  # light direction (0, 0, 1), towards the camera
-        cosine = cosine.abs() if s.two_sided else cosine.clamp_min(0)
-        shade = (s.albedo * (s.ambient + s.diffuse * cosine)).clamp(0, 1)  # (B, H, W, K)
-        colours = shade[..., None].expand(*shade.shape, s.channels)
-        background = torch.as_tensor(s.background, dtype=colours.dtype, device=colours.device).expand(s.channels)
+        normals = vertex_normals(vertices, faces)
+        background = torch.as_tensor(s.background, dtype=vertices.dtype, device=vertices.device).expand(s.channels)
         if raster_settings.soft:
+            shade = self._lambert(interpolate_face_attributes(fragments, faces, normals))  # (B, H, W, K)
+            colours = shade[..., None].expand(*shade.shape, s.channels)
             return softmax_rgb_blend(colours, fragments, background, raster_settings.sigma,
                                      raster_settings.gamma, camera.znear, camera.zfar)
-        covered = (fragments.pix_to_face[..., :1] >= 0)
-        return torch.where(covered, colours[..., 0, :], background)
+        # hard: the nearest face only, shaded on the covered pixels alone (flat ids over batch, rows, columns)
+        batch, height, width, _ = fragments.pix_to_face.shape
+        nearest = fragments.pix_to_face[..., 0].reshape(-1)
+        covered = nearest >= 0
+        pixels = covered.nonzero().squeeze(1)
+        first_vertex = torch.div(pixels, height * width, rounding_mode="floor") * vertices.shape[1]
+        corner_ids = (faces[nearest[pixels]] + first_vertex[:, None]).reshape(-1)
+        corners = normals.reshape(-1, 3).index_select(0, corner_ids).view(-1, 3, 3)  # (N, 3 corners, 3)
+        bary = fragments.bary_coords[..., 0, :].reshape(-1, 3).index_select(0, pixels)
+        shade = self._lambert(torch.einsum("nk,nkd->nd", bary, corners))
+        shade = shade.new_zeros(len(nearest)).index_copy(0, pixels, shade)
+        return torch.where(covered[:, None], shade[:, None], background).view(batch, height, width, s.channels)
+
+    def _lambert(self, normals: torch.Tensor) -> torch.Tensor:
+        """(..., 3) interpolated normals -> (...,) grey level of the headlit surface in [0, 1]."""
+        s = self.settings
+        cosine = torch.nn.functional.normalize(normals, dim=-1, eps=1e-12)[..., 2]  # light (0, 0, 1)
+        cosine = cosine.abs() if s.two_sided else cosine.clamp_min(0)
+        return (s.albedo * (s.ambient + s.diffuse * cosine)).clamp(0, 1)

@@ -1,21 +1,21 @@
 """Preview videos and contact sheets of an animation on the default head.
 
-:func:`render_preview` renders every frame with the built-in hard rasterizer (full-face camera framed once
-from the neutral head) and encodes H.264 (libx264, yuv420p) into an ``.mp4`` at the animation's frame rate,
-with the speech muxed in as AAC from time 0. :func:`contact_sheet` writes a PNG grid of evenly spaced frames.
-Both write atomically (:func:`~facemotion.exporters.atomic.atomic_output`): a failure leaves no file.
+:func:`render_preview` renders every frame with hard fragments (full-face camera framed once from the neutral
+head; on the CPU the compiled z-buffer, 512x512 at 30+ frames per second, ``benchmarks/preview_speed.py``) and
+encodes H.264 (libx264, yuv420p) into an ``.mp4`` at the animation's frame rate, with the speech muxed in as
+AAC from time 0. :func:`contact_sheet` writes a PNG grid of evenly spaced frames, encoded by FFmpeg's PNG
+encoder (:func:`encode_png`). Both write atomically (:func:`~facemotion.exporters.atomic.atomic_output`): a
+failure leaves no file.
 
-Video encoding needs PyAV (``pip install av``, whose wheels bundle FFmpeg with libx264); it is imported
-only when a video is written.
+Video and PNG encoding need PyAV (``av``, whose wheels bundle FFmpeg with libx264); it is imported only when a
+file is written.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import struct
 import warnings
-import zlib
 from fractions import Fraction
 from pathlib import Path
 
@@ -26,12 +26,21 @@ from facemotion.animation import FaceAnimation
 from facemotion.exporters.atomic import atomic_output
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.face_models.names import ARKIT_52, ARKIT_INDEX
+from facemotion.rendering.backends import MeshRasterizer
 from facemotion.rendering.cameras import full_face_camera
-from facemotion.rendering.rasterizer import MeshRasterizer, RasterSettings
+from facemotion.rendering.rasterizer import RasterSettings
 from facemotion.rendering.renderer import MeshRenderer
 from facemotion.rendering.shading import LambertShader, ShadingSettings
 
-__all__ = ["contact_sheet", "encode_png", "frame_rate", "render_frames", "render_preview"]
+__all__ = [
+    "contact_sheet",
+    "encode_png",
+    "frame_rate",
+    "preview_renderer",
+    "render_frames",
+    "render_preview",
+    "to_uint8",
+]
 
 _BATCH = 8  # frames rendered at once: bounds memory (a 512x512 frame is ~1 MB of float32 RGB)
 _AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000)
@@ -64,8 +73,7 @@ def render_frames(
 ):
     """Yield the animation rendered on the head, batch by batch.
 
-    The camera is :func:`~facemotion.rendering.cameras.full_face_camera` of the rig's neutral head, fixed for
-    the whole animation; shading is the default grey :class:`~facemotion.rendering.shading.LambertShader`.
+    The renderer is :func:`preview_renderer`, its camera fixed for the whole animation.
 
     Args:
         animation: ARKit channels (any subset of the 52 names; missing channels count as 0).
@@ -81,15 +89,27 @@ def render_frames(
     """
     rig = ARKitRig.default() if rig is None else rig
     weights = torch.from_numpy(_arkit_weights(animation))
-    renderer = MeshRenderer(
-        MeshRasterizer(full_face_camera(rig.neutral.detach()), RasterSettings((size, size))),
-        LambertShader(ShadingSettings(background=0.12)),
-    )
+    renderer = preview_renderer(rig, size)
     for start in range(0, animation.n_frames, batch_size):
         with torch.no_grad():  # never yield inside: an abandoned generator would leave gradients off
             vertices = rig(weights[start:start + batch_size].to(rig.neutral.dtype))
-            images = renderer(vertices, rig.faces)
-        yield (images.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+            images = to_uint8(renderer(vertices, rig.faces))
+        yield images
+
+
+def preview_renderer(rig: ARKitRig, size: int) -> MeshRenderer:
+    """The renderer of previews: :func:`~facemotion.rendering.cameras.full_face_camera` of the rig's neutral
+    head, hard ``size`` x ``size`` fragments (the compiled z-buffer on the CPU, ``backend="auto"``) and the
+    default grey :class:`~facemotion.rendering.shading.LambertShader` on a dark background."""
+    return MeshRenderer(
+        MeshRasterizer(full_face_camera(rig.neutral.detach()), RasterSettings((size, size))),
+        LambertShader(ShadingSettings(background=0.12)),
+    )
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """(B, H, W, C) float images in [0, 1] -> (B, H, W, C) uint8 numpy array, rounded to the nearest level."""
+    return (images.detach().clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy()
 
 
 def render_preview(
@@ -217,6 +237,7 @@ def contact_sheet(
         ValueError: a suffix other than ``.png``, zero frames, columns/rows < 1, size < 1, non-ARKit channels.
         FileNotFoundError, PermissionError, IsADirectoryError: from
             :func:`~facemotion.exporters.atomic.atomic_output`.
+        ImportError: PyAV is not installed.
     """
     path = Path(path)
     _check_suffix(path, ".png")
@@ -234,16 +255,28 @@ def contact_sheet(
 
 
 def encode_png(image: np.ndarray) -> bytes:
-    """(H, W, 3) uint8 RGB -> the bytes of an 8-bit RGB PNG (no filter, zlib level 6)."""
-    height, width, _ = image.shape
+    """The bytes of an 8-bit PNG of an image, written by FFmpeg's PNG encoder through PyAV.
 
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+    Args:
+        image: (H, W, 3) uint8 RGB, or (H, W) / (H, W, 1) uint8 grey, row 0 at the top.
 
-    rows = np.concatenate([np.zeros((height, 1), np.uint8), image.reshape(height, width * 3)], axis=1)
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes(), 6))
-            + chunk(b"IEND", b""))
+    Returns:
+        The PNG file's bytes (RGB or grey, as given).
+
+    Raises:
+        ValueError: for another shape or dtype.
+        ImportError: PyAV is not installed.
+    """
+    if image.dtype != np.uint8 or not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] in (1, 3))):
+        raise ValueError(f"image must be uint8 (H, W, 3) or (H, W[, 1]), got {image.dtype} {image.shape}")
+    import av
+
+    pixel_format = "rgb24" if image.ndim == 3 and image.shape[2] == 3 else "gray"
+    pixels = np.ascontiguousarray(image if pixel_format == "rgb24" else image.reshape(image.shape[:2]))
+    encoder = av.CodecContext.create("png", "w")
+    encoder.width, encoder.height, encoder.pix_fmt = image.shape[1], image.shape[0], pixel_format
+    packets = encoder.encode(av.VideoFrame.from_ndarray(pixels, format=pixel_format)) + encoder.encode(None)
+    return b"".join(bytes(packet) for packet in packets)
 
 
 class _AudioEncoder:

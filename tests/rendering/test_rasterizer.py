@@ -56,21 +56,12 @@ def _segment_d2(px, py, p, q):
     return (apx - t * abx) ** 2 + (apy - t * aby) ** 2
 
 
-def random_triangles(n_faces: int, batch: int = 2, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    generator = torch.Generator().manual_seed(seed)
-    centres = torch.rand(batch, n_faces, 1, 3, generator=generator) * 2 - 1
-    offsets = (torch.rand(batch, n_faces, 3, 3, generator=generator) - 0.5) * 1.2
-    projected = (centres + offsets).reshape(batch, n_faces * 3, 3).to(torch.float64)
-    projected[..., 2] = projected[..., 2] + 2  # depth > 0
-    return projected, torch.arange(n_faces * 3).view(n_faces, 3)
-
-
 @pytest.mark.parametrize("settings", [
     RasterSettings((9, 11)),
     RasterSettings((10, 8), faces_per_pixel=3),
     RasterSettings((8, 8), faces_per_pixel=2, soft=True, sigma=2e-3),
 ])
-def test_vectorised_equals_naive_loop(settings):
+def test_vectorised_equals_naive_loop(settings, random_triangles):
     projected, faces = random_triangles(6)
     fast = rasterize(projected, faces, settings)
     slow = naive_rasterize(projected, faces, settings)
@@ -111,7 +102,7 @@ def test_nearest_face_wins_on_overlap(order):
     assert torch.all(fragments.zbuf[..., 0][covered] < fragments.zbuf[..., 1][covered])
 
 
-def test_barycentrics_sum_to_one_and_interpolate_depth():
+def test_barycentrics_sum_to_one_and_interpolate_depth(random_triangles):
     projected, faces = random_triangles(20, seed=1)
     fragments = rasterize(projected, faces, RasterSettings((16, 16), faces_per_pixel=2))
     valid = fragments.pix_to_face >= 0
@@ -123,7 +114,7 @@ def test_barycentrics_sum_to_one_and_interpolate_depth():
     assert torch.allclose(depth[valid], fragments.zbuf[valid])
 
 
-def test_barycentrics_carry_gradients_to_the_vertices():
+def test_barycentrics_carry_gradients_to_the_vertices(random_triangles):
     projected, faces = random_triangles(4, batch=1, seed=2)
     projected = projected.float().requires_grad_()
     fragments = rasterize(projected, faces, RasterSettings((12, 12)))
@@ -131,7 +122,7 @@ def test_barycentrics_carry_gradients_to_the_vertices():
     assert torch.isfinite(projected.grad).all() and projected.grad[..., 2].abs().sum() > 0
 
 
-def test_chunking_gives_the_same_buffers(monkeypatch):
+def test_chunking_gives_the_same_buffers(monkeypatch, random_triangles):
     import facemotion.rendering.rasterizer as module
 
     projected, faces = random_triangles(30, seed=3)
@@ -150,7 +141,7 @@ def test_offscreen_and_degenerate_faces_draw_nothing():
     assert torch.all(fragments.pix_to_face == -1)
 
 
-def test_bad_inputs_raise():
+def test_bad_inputs_raise(random_triangles):
     projected, faces = random_triangles(2, batch=1)
     with pytest.raises(ValueError, match="projected"):
         rasterize(projected[0], faces, RasterSettings((4, 4)))
@@ -162,3 +153,28 @@ def test_bad_inputs_raise():
         RasterSettings((0, 4))
     with pytest.raises(ValueError, match="aspect"):
         MeshRasterizer(OrthographicCamera((0, 0, 0), 1.0), RasterSettings((4, 8)))
+
+
+def overlapping_pair() -> tuple[torch.Tensor, torch.Tensor]:
+    """Two float64 triangles of opposite windings, the second behind and partly under the first."""
+    projected = torch.tensor([[[-0.71, -0.62, 1.1], [0.58, -0.49, 1.3], [-0.05, 0.66, 1.2],
+                               [-0.33, -0.81, 1.6], [-0.52, 0.47, 1.7], [0.79, 0.12, 1.5]]], dtype=torch.float64)
+    return projected, torch.tensor([[0, 1, 2], [3, 4, 5]])
+
+
+@pytest.mark.parametrize("settings", [
+    RasterSettings((10, 10), soft=True, faces_per_pixel=2, sigma=1e-2),
+    RasterSettings((9, 11), faces_per_pixel=2),
+])
+def test_gradients_match_finite_differences(settings):
+    projected, faces = overlapping_pair()
+
+    def buffers(x):
+        fragments = rasterize(x, faces, settings)
+        return fragments.bary_coords, fragments.zbuf, fragments.dists
+
+    fragments = rasterize(projected, faces, settings)
+    assert (fragments.pix_to_face[..., 1] >= 0).sum() > 3  # the faces overlap on some pixels
+    if settings.soft:
+        assert (fragments.dists[fragments.pix_to_face >= 0] > 0).sum() > 3  # pixels outside a face, in its blur
+    assert torch.autograd.gradcheck(buffers, (projected.requires_grad_(),), eps=1e-6, atol=1e-7, rtol=1e-5)

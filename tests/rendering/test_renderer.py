@@ -1,13 +1,8 @@
 """Cameras, shading and the composed renderer, on small meshes and on the default head."""
 
-import struct
-import zlib
-from pathlib import Path
-
 import pytest
 import torch
 
-from facemotion.face_models.arkit import ARKIT_52, ARKitRig
 from facemotion.rendering import (
     LambertShader,
     MeshRasterizer,
@@ -16,24 +11,10 @@ from facemotion.rendering import (
     RasterSettings,
     ShadingSettings,
     full_face_camera,
+    interpolate_face_attributes,
     mouth_camera,
     vertex_normals,
 )
-
-
-def write_png(path: Path, image: torch.Tensor) -> bytes:
-    """A minimal PNG encoder (8-bit grey or RGB, no filter) for looking at renders; returns the bytes."""
-    pixels = (image.detach().clamp(0, 1) * 255).round().to(torch.uint8).numpy()
-    height, width, channels = pixels.shape
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, {1: 0, 3: 2}[channels], 0, 0, 0)
-    rows = b"".join(b"\x00" + pixels[row].tobytes() for row in range(height))
-    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
-    path.write_bytes(data)
-    return data
 
 
 def pyramid() -> tuple[torch.Tensor, torch.Tensor]:
@@ -41,18 +22,6 @@ def pyramid() -> tuple[torch.Tensor, torch.Tensor]:
     vertices = torch.tensor([[[0.0, 0.0, 0.5], [-0.6, -0.6, 0.0], [0.6, -0.6, 0.0], [0.6, 0.6, 0.0], [-0.6, 0.6, 0.0]]])
     faces = torch.tensor([[0, 1, 2], [0, 2, 3], [0, 3, 4], [0, 4, 1]])
     return vertices, faces
-
-
-@pytest.fixture(scope="module")
-def rig() -> ARKitRig:
-    return ARKitRig.default()
-
-
-def pose(rig: ARKitRig, **weights: float) -> torch.Tensor:
-    values = torch.zeros(len(ARKIT_52))
-    for name, value in weights.items():
-        values[list(ARKIT_52).index(name)] = value
-    return rig(values)
 
 
 def test_orthographic_projection_maps_the_window_to_ndc():
@@ -89,6 +58,19 @@ def test_gradients_of_the_image_are_finite_and_non_zero(soft):
         assert grad[0, 1:, :2].abs().sum() > 0
 
 
+@pytest.mark.parametrize("settings, backend", [
+    (RasterSettings((12, 12), soft=True, faces_per_pixel=3, sigma=1e-2, gamma=0.1), "torch"),
+    (RasterSettings((12, 12)), "zbuffer"),
+])
+def test_image_gradients_match_finite_differences(settings, backend):
+    # float64 pyramid: soft silhouettes, depth blending and smooth normals; hard interior shading
+    vertices, faces = pyramid()
+    vertices = (vertices + torch.tensor([0.03, -0.02, 0.0])).to(torch.float64).requires_grad_()  # edges off pixels
+    renderer = MeshRenderer(MeshRasterizer(OrthographicCamera((0, 0, 0.5), 1.0), settings, backend),
+                            LambertShader(ShadingSettings(channels=1)))
+    assert torch.autograd.gradcheck(lambda v: renderer(v, faces), (vertices,), eps=1e-6, atol=1e-7, rtol=1e-5)
+
+
 def test_soft_silhouette_is_differentiable_where_hard_is_not():
     # a flat triangle: hard shading is constant inside, so only the soft edge can feel a move of the corners
     vertices = torch.tensor([[[-0.5, -0.5, 0.0], [0.5, -0.5, 0.0], [0.0, 0.5, 0.0]]], requires_grad=True)
@@ -113,12 +95,11 @@ def test_hard_image_is_background_off_the_mesh():
     assert image[0, 10, 10].sub(torch.tensor([0.2, 0.4, 0.6])).abs().sum() > 0.1
 
 
-def test_full_face_render_of_the_default_head_is_framed_and_upright(rig, tmp_path):
-    neutral = pose(rig)
+def test_full_face_render_of_the_default_head_is_framed_and_upright(rig, pose):
+    neutral = pose()
     camera = full_face_camera(neutral)
     renderer = MeshRenderer(MeshRasterizer(camera, RasterSettings((128, 128))), LambertShader())
     image = renderer(neutral[None], rig.faces)
-    write_png(tmp_path / "full_face.png", image[0])
     covered = (image[0] > 0).any(-1)
     assert 0.3 < covered.float().mean() < 0.8
     # upright: the eyes land above the mouth, the chin below the nose, all on covered pixels
@@ -133,19 +114,36 @@ def test_full_face_render_of_the_default_head_is_framed_and_upright(rig, tmp_pat
     assert covered[top].sum() < covered[rows[36:48].float().mean().long()].sum()
 
 
-def test_mouth_crop_shows_a_darker_opening_when_the_jaw_opens(rig, tmp_path):
+def test_mouth_crop_shows_a_darker_opening_when_the_jaw_opens(rig, pose):
     camera = mouth_camera(rig.neutral[rig.region("lips")])
     settings = RasterSettings((88, 88), soft=True, faces_per_pixel=4)
     renderer = MeshRenderer(MeshRasterizer(camera, settings), LambertShader(ShadingSettings(channels=1)))
-    images = renderer(torch.stack([pose(rig), pose(rig, jawOpen=0.5)]), rig.faces)
+    images = renderer(torch.stack([pose(), pose(jawOpen=0.5)]), rig.faces)
     assert images.shape == (2, 88, 88, 1)
-    write_png(tmp_path / "mouth_closed.png", images[0])
-    write_png(tmp_path / "mouth_open.png", images[1])
     centre = images[:, 30:58, 30:58].mean(dim=(1, 2, 3))
     assert centre[1] < centre[0] - 0.05
     assert (images[0] > 0.05).float().mean() > 0.9  # the crop is filled by the face
 
 
-def test_png_writer_writes_a_png(tmp_path):
-    data = write_png(tmp_path / "x.png", torch.rand(3, 5, 1))
-    assert data.startswith(b"\x89PNG\r\n\x1a\n") and struct.unpack(">II", data[16:24]) == (5, 3)
+def test_hard_shading_equals_the_formula_on_interpolated_normals(rig, pose):
+    # the shader's covered-pixels-only path against Lambert on interpolate_face_attributes of every pixel
+    vertices = torch.stack([pose(), pose(jawOpen=0.6)])
+    camera = full_face_camera(rig.neutral)
+    settings = RasterSettings((48, 48))
+    fragments = MeshRasterizer(camera, settings, backend="torch")(vertices, rig.faces)
+    background = torch.tensor([0.2, 0.4, 0.6])
+    image = LambertShader(ShadingSettings(background=(0.2, 0.4, 0.6)))(fragments, vertices, rig.faces, settings, camera)
+    normals = interpolate_face_attributes(fragments, rig.faces, vertex_normals(vertices, rig.faces))[..., 0, :]
+    grey = 0.8 * (0.15 + 0.85 * torch.nn.functional.normalize(normals, dim=-1)[..., 2].clamp_min(0))
+    covered = fragments.pix_to_face[..., :1] >= 0
+    assert 0.2 < covered.float().mean() < 0.8
+    assert torch.allclose(image, torch.where(covered, grey[..., None], background), atol=1e-6)
+
+
+def test_vertex_normals_of_a_batch_equal_those_of_each_item():
+    vertices, faces = pyramid()
+    tilted = vertices @ torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.8, 0.6], [0.0, -0.6, 0.8]]) + 0.1
+    batched = vertex_normals(torch.cat([vertices, tilted]), faces)
+    assert torch.allclose(batched[1:], vertex_normals(tilted, faces))
+    assert torch.allclose(batched[:1], vertex_normals(vertices, faces))
+    assert not torch.allclose(batched[0], batched[1])

@@ -11,16 +11,11 @@ from facemotion.animation import FaceAnimation
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.face_models.names import ARKIT_INDEX
 from facemotion.rendering import full_face_camera
-from facemotion.rendering.video import contact_sheet, frame_rate, render_preview
+from facemotion.rendering.video import contact_sheet, encode_png, frame_rate, render_preview
 
 av = pytest.importorskip("av")
 
 SIZE = 64
-
-
-@pytest.fixture(scope="module")
-def rig() -> ARKitRig:
-    return ARKitRig.default()
 
 
 def talking(fps: float, n_frames: int = 12, seed: int = 0) -> FaceAnimation:
@@ -120,6 +115,20 @@ def test_contact_sheet_is_a_png_grid_of_the_requested_size(rig, tmp_path):
     assert image.shape == (2 * 32, 3 * 32, 3)
     first, last = image[:32, :32].astype(float), image[32:, 64:].astype(float)
     assert np.abs(first - last).mean() > 1  # the first (closed) and last (open) frames differ
+
+
+@pytest.mark.parametrize("shape, pixel_format", [((5, 7, 3), "rgb24"), ((5, 7), "gray"), ((5, 7, 1), "gray")])
+def test_png_bytes_decode_to_the_same_pixels(shape, pixel_format, tmp_path):
+    image = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    data = encode_png(image)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    (tmp_path / "x.png").write_bytes(data)
+    with av.open(str(tmp_path / "x.png")) as container:
+        frame = next(container.decode(video=0))
+    assert frame.format.name == pixel_format
+    assert np.array_equal(frame.to_ndarray(format=pixel_format), image.reshape(frame.height, frame.width, -1).squeeze())
+    with pytest.raises(ValueError, match="uint8"):
+        encode_png(image.astype(np.float32))
 
 
 def test_frame_rate_is_rational():

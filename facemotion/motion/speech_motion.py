@@ -1,0 +1,241 @@
+"""The learned speech-to-motion model: the key-motion transformer decoded through the temporal VAE prior.
+
+As in EMOTE's second stage, the transformer predicts the prior's content latents and the frozen prior decodes
+them with the wanted emotion, intensity and speaking style. Without a prior (or for a representation the prior
+does not model) the transformer's own head gives the motion. Long audio runs in overlapping windows blended by
+linear cross-fades, so there is no length limit. Checkpoints are a folder of ``config.json`` +
+``model.safetensors`` (``save_pretrained`` / ``from_pretrained``, as Hugging Face models).
+"""
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import safetensors.torch
+import torch
+
+from facemotion.audio.io import SAMPLE_RATE
+from facemotion.data.clip import EMOTIONS
+from facemotion.exporters.atomic import atomic_output
+from facemotion.motion.keymotion import KeyMotions
+from facemotion.motion.transformer import KeyMotionTokens, KeyMotionTransformer, KeyMotionTransformerConfig
+from facemotion.motion.vae import TemporalVAE, TemporalVAEConfig
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+
+
+@dataclass(frozen=True)
+class SpeechMotionConfig:
+    """A learned model: its transformer, its prior (or None), and how long inputs are windowed.
+
+    Attributes:
+        transformer: the key-motion transformer.
+        prior: the motion prior, or None to read the transformer's heads directly.
+        window_seconds: inference window length, seconds.
+        overlap_seconds: overlap of consecutive windows (cross-faded), seconds; less than half a window.
+    """
+
+    transformer: KeyMotionTransformerConfig = KeyMotionTransformerConfig()
+    prior: TemporalVAEConfig | None = TemporalVAEConfig()
+    window_seconds: float = 8.0
+    overlap_seconds: float = 1.0
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "SpeechMotionConfig":
+        """The inverse of :meth:`to_dict`; unknown keys raise TypeError."""
+        prior = values.get("prior")
+        return cls(
+            transformer=KeyMotionTransformerConfig(**values.get("transformer", {})),
+            prior=None if prior is None else TemporalVAEConfig(**prior),
+            **{k: v for k, v in values.items() if k not in ("transformer", "prior")},
+        )
+
+
+class SpeechMotionModel(torch.nn.Module):
+    """Speech (+ key motions, emotion, intensity, style) -> motion at ``config.transformer.fps``.
+
+    Args:
+        config: the model. With a prior, the transformer's head for the prior's representation is replaced by a
+            ``"latent"`` head of the prior's content width.
+
+    Raises:
+        ValueError: for windows that do not fit (overlap not below half a window).
+    """
+
+    def __init__(self, config: SpeechMotionConfig = SpeechMotionConfig()):
+        super().__init__()
+        if not 0 <= config.overlap_seconds < config.window_seconds / 2:
+            raise ValueError("overlap_seconds must be in [0, window_seconds / 2)")
+        heads = dict(config.transformer.heads)
+        if config.prior is not None:
+            heads.pop(config.prior.representation, None)
+            heads["latent"] = config.prior.content_dim
+        self.config = config
+        self.transformer = KeyMotionTransformer(dataclasses.replace(config.transformer, heads=heads))
+        self.prior = None if config.prior is None else TemporalVAE(config.prior)
+
+    @property
+    def fps(self) -> float:
+        return self.config.transformer.fps
+
+    def forward(
+        self,
+        waveform: torch.Tensor,
+        n_frames: int,
+        tokens: KeyMotionTokens | None = None,
+        condition: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
+        representation: str = "arkit",
+    ) -> torch.Tensor:
+        """One window of motion.
+
+        Args:
+            waveform: (B, S) float32 at 16 kHz.
+            n_frames: T frames at :attr:`fps`.
+            tokens: key motions timed from the start of the waveform, or None.
+            condition: (emotion indices (B,), intensities (B,), style ids (B,)); None = neutral, style 0.
+            representation: the motion wanted.
+
+        Returns:
+            (B, T, D) float32.
+        """
+        if self.prior is None or representation != self.prior.config.representation:
+            return self.transformer(waveform, n_frames, tokens, representation)
+        latent = self.transformer(waveform, n_frames, tokens, "latent")
+        step = self.prior.config.downsample
+        content = torch.nn.functional.avg_pool1d(latent.transpose(1, 2), step, step, ceil_mode=True).transpose(1, 2)
+        if condition is None:
+            zeros = torch.zeros(len(waveform), dtype=torch.int64, device=waveform.device)
+            condition = (zeros, zeros.float(), zeros)
+        embedded = self.prior.condition(*condition)
+        return self.prior.decode(content, self.prior.prior_emotion(embedded), embedded, n_frames)
+
+    @torch.no_grad()
+    def generate(
+        self,
+        waveform: np.ndarray,
+        keys: KeyMotions | None = None,
+        emotion: str = "neutral",
+        intensity: float = 0.0,
+        style: int = 0,
+        representation: str = "arkit",
+    ) -> np.ndarray:
+        """Motion for a whole take, window by window.
+
+        Args:
+            waveform: (S,) float32 speech at 16 kHz, any length.
+            keys: its key motions (timed from the start), or None.
+            emotion: one of :data:`~facemotion.data.clip.EMOTIONS`.
+            intensity: emotion intensity in [0, 1].
+            style: speaking-style id, < the prior's ``n_styles``.
+            representation: the motion wanted.
+
+        Returns:
+            (ceil(S / 16000 * fps), D) float32 at :attr:`fps`; ARKit weights clipped to [0, 1].
+
+        Raises:
+            ValueError: for an unknown emotion, intensity outside [0, 1], a style out of range, or a waveform
+                that is not 1-D and finite.
+        """
+        if waveform.ndim != 1 or not len(waveform) or not np.all(np.isfinite(waveform)):
+            raise ValueError("waveform must be a non-empty 1-D array of finite samples")
+        condition = self.condition(emotion, intensity, style)
+        n_frames = int(np.ceil(len(waveform) / SAMPLE_RATE * self.fps - 1e-9))
+        window = round(self.config.window_seconds * self.fps)
+        overlap = round(self.config.overlap_seconds * self.fps)
+        device = next(self.parameters()).device
+        audio = torch.from_numpy(np.ascontiguousarray(waveform, np.float32)).to(device)
+        min_samples = getattr(self.transformer.audio, "min_samples", 1)  # a pretrained encoder needs a few
+        self.eval()
+
+        def run(start: int, end: int) -> torch.Tensor:
+            first, last = (round(f / self.fps * SAMPLE_RATE) for f in (start, end))
+            chunk = audio[first:last]
+            chunk = torch.nn.functional.pad(chunk, (0, max(0, min_samples - len(chunk))))[None]
+            tokens = None
+            if keys is not None:
+                tokens = KeyMotionTokens.from_keys([keys.window(start / self.fps, end / self.fps)]).to(device)
+            return self(chunk, end - start, tokens, tuple(c.to(device) for c in condition), representation)[0].cpu()
+
+        motion = overlap_add(run, n_frames, window, overlap)
+        return (motion.clamp(0.0, 1.0) if representation == "arkit" else motion).numpy()
+
+    def condition(self, emotion: str, intensity: float, style: int) -> tuple[torch.Tensor, ...]:
+        """Checked (emotion index (1,), intensity (1,), style (1,)) tensors; ValueError as :meth:`generate`."""
+        if emotion not in EMOTIONS:
+            raise ValueError(f"emotion must be one of {EMOTIONS}, got {emotion!r}")
+        if not 0.0 <= intensity <= 1.0:
+            raise ValueError(f"intensity must be in [0, 1], got {intensity}")
+        n_styles = 1 if self.prior is None else self.prior.config.n_styles
+        if not 0 <= style < n_styles:
+            raise ValueError(f"style must be in [0, {n_styles}), got {style}")
+        return torch.tensor([EMOTIONS.index(emotion)]), torch.tensor([float(intensity)]), torch.tensor([style])
+
+    def save_pretrained(self, directory: str | Path) -> Path:
+        """Write ``config.json`` and ``model.safetensors`` into ``directory`` (created), each atomically.
+
+        A frozen pretrained speech encoder is not saved: it is reloaded from its own path.
+        """
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        state = {k: v.contiguous() for k, v in self.state_dict().items() if not k.startswith("transformer.audio.")}
+        with atomic_output(directory / WEIGHTS_FILE) as path:
+            path.write_bytes(safetensors.torch.save(state))
+        with atomic_output(directory / CONFIG_FILE) as path:
+            path.write_text(json.dumps(self.config.to_dict(), indent=2))
+        return directory
+
+    @classmethod
+    def from_pretrained(cls, directory: str | Path) -> "SpeechMotionModel":
+        """Load a model written by :meth:`save_pretrained`.
+
+        Raises:
+            FileNotFoundError: when the folder or one of its two files is missing.
+            ValueError: when the weights do not fit the config.
+        """
+        directory = Path(directory)
+        for name in (CONFIG_FILE, WEIGHTS_FILE):
+            if not (directory / name).is_file():
+                raise FileNotFoundError(f"{directory / name} not found: not a facemotion model folder")
+        model = cls(SpeechMotionConfig.from_dict(json.loads((directory / CONFIG_FILE).read_text())))
+        state = safetensors.torch.load_file(directory / WEIGHTS_FILE)
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        missing = [k for k in missing if not k.startswith("transformer.audio.")]
+        if missing or unexpected:
+            raise ValueError(f"{directory}: weights do not fit the config (missing {missing}, unexpected {unexpected})")
+        return model.eval()
+
+
+def overlap_add(run, n_frames: int, window: int, overlap: int) -> torch.Tensor:
+    """Run ``run(start, end) -> (end - start, D)`` over overlapping windows and cross-fade them linearly.
+
+    Args:
+        run: the model on frames [start, end).
+        n_frames: T, total frames.
+        window: frames per window, > 2 * overlap.
+        overlap: frames shared by consecutive windows, >= 0.
+
+    Returns:
+        (T, D) tensor; each frame is a convex combination of the windows covering it.
+    """
+    if n_frames <= window:
+        return run(0, n_frames)
+    out, total = None, torch.zeros(n_frames, 1)
+    for start in range(0, n_frames - overlap, window - overlap):
+        end = min(start + window, n_frames)
+        piece = run(start, end)
+        fade = torch.ones(end - start, 1)
+        ramp = torch.linspace(0, 1, overlap + 2)[1:-1, None]
+        if start > 0:
+            fade[:overlap] = ramp
+        if end < n_frames:
+            fade[-overlap:] = ramp.flip(0)
+        out = torch.zeros(n_frames, piece.shape[1]) if out is None else out
+        out[start:end] += fade * piece
+        total[start:end] += fade
+    return out / total

@@ -1,0 +1,205 @@
+"""Lightning modules: where model, losses, metrics and optimiser meet.
+
+Two stages, as in EMOTE: :class:`PriorTraining` fits the temporal VAE prior on motion alone (reconstruction,
+velocity, KL, content-emotion exchange); :class:`MotionTraining` fits the key-motion transformer through the
+frozen prior on speech/motion pairs (channel, velocity and lip vertex losses).
+"""
+
+import functools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import lightning
+import numpy as np
+import torch
+
+from facemotion.data.clip import EMOTIONS
+from facemotion.expression.emotion import emotion_pose
+from facemotion.face_models.arkit import ARKitRig
+from facemotion.face_models.names import ARKIT_52
+from facemotion.losses.kl import kl_divergence
+from facemotion.losses.vertex import lip_vertex_loss, masked_mse, velocity_mse
+from facemotion.metrics.arkit_curves import arkit_lip_lve_mm, arkit_lip_region, pearson
+from facemotion.motion.speech_motion import SpeechMotionModel
+from facemotion.training.data import TrainingTake
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    """Optimisation and loss weights (mirrored in ``configs/``).
+
+    Attributes:
+        lr: peak learning rate of AdamW (linear warm-up, cosine decay: :func:`warmup_cosine`).
+        weight_decay: AdamW weight decay.
+        max_steps: optimiser steps.
+        velocity_weight: weight of the velocity error.
+        kl_weight: weight of the prior's KL terms.
+        exchange_weight: weight of the prior's content-emotion exchange term.
+        lip_weight: weight of the lip vertex error (mm^2) for ARKit motion on the default head.
+    """
+
+    lr: float = 1e-3
+    weight_decay: float = 0.01
+    max_steps: int = 2000
+    velocity_weight: float = 1.0
+    kl_weight: float = 1e-5
+    exchange_weight: float = 1.0
+    lip_weight: float = 1e-3
+
+
+def warmup_cosine(max_steps: int, step: int) -> float:
+    """Learning-rate factor: linear warm-up over the first 5 % of the steps, then a cosine decay to 0.
+
+    Computed from ``max_steps`` on every call, so a resumed run may train for longer than first planned.
+    """
+    warmup = max(1, max_steps // 20)
+    if step < warmup:
+        return (step + 1) / warmup
+    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, max_steps - warmup))))
+
+
+class _Training(lightning.LightningModule):
+    """Shared optimiser, and whole-take validation: jawOpen r and lip LVE (mm) through the default head."""
+
+    def __init__(self, model: SpeechMotionModel, optim: OptimConfig, validation: Sequence[TrainingTake] = ()):
+        super().__init__()
+        self.model = model
+        self.optim = optim
+        self.validation_takes = list(validation)
+
+    def configure_optimizers(self):
+        parameters = [p for p in self.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(parameters, lr=self.optim.lr, weight_decay=self.optim.weight_decay)
+        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, functools.partial(warmup_cosine, self.optim.max_steps))
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+
+    def validation_step(self, index: torch.Tensor, batch_index: int) -> None:
+        take = self.validation_takes[int(index[0])]
+        prediction = self.predict_take(take)
+        target = take.clip.motion
+        self.log("val/mse", float(np.square(prediction - target).mean()), batch_size=1)
+        if take.clip.representation == "arkit":
+            jaw = ARKIT_52.index("jawOpen")
+            self.log("val/jaw_open_r", pearson(prediction[:, jaw], target[:, jaw]), batch_size=1)
+            rig = _default_rig()
+            lve = arkit_lip_lve_mm(prediction, target, rig, arkit_lip_region(rig))
+            self.log("val/lip_lve_mm", lve, batch_size=1)
+
+    def predict_take(self, take: TrainingTake) -> np.ndarray:
+        """(T, D) prediction for a whole validation take."""
+        raise NotImplementedError
+
+
+class PriorTraining(_Training):
+    """Stage 1: the temporal VAE on motion windows (batches of :func:`~facemotion.training.data.collate_windows`).
+
+    Loss = channel MSE + velocity MSE + kl_weight (KL content + KL emotion vs its conditional prior) +
+    exchange_weight * exchange, where exchange decodes each sequence's content with the emotion latent and
+    condition of the next sequence in the batch and compares with the first's speech under the second's
+    emotion (known exactly on ARKit data, where emotion is laid over speech by recipe).
+    """
+
+    def __init__(self, model: SpeechMotionModel, optim: OptimConfig, validation: Sequence[TrainingTake] = ()):
+        super().__init__(model, optim, validation)
+        if model.prior is None:
+            raise ValueError("stage 'prior' needs a model config with a prior")
+        model.transformer.requires_grad_(False)
+        poses = np.stack([emotion_pose(e) for e in EMOTIONS])
+        self.register_buffer("emotion_poses", torch.from_numpy(poses), persistent=False)
+
+    def training_step(self, batch: dict, batch_index: int) -> torch.Tensor:
+        prior, o = self.model.prior, self.optim
+        motion, mask = batch["motion"], batch["mask"]
+        posterior = prior.encode(motion)
+        content, emotion_latent = posterior.sample()
+        condition = prior.condition(batch["emotion"], batch["intensity"], batch["style"])
+        reconstruction = prior.decode(content, emotion_latent, condition, motion.shape[1])
+        kl = kl_divergence(posterior.content_mean, posterior.content_log_var) + kl_divergence(
+            posterior.emotion_mean, posterior.emotion_log_var, prior.prior_emotion(condition)
+        )
+        losses = {
+            "reconstruction": masked_mse(reconstruction, motion, mask),
+            "velocity": velocity_mse(reconstruction, motion, mask),
+            "kl": kl,
+            "exchange": self._exchange(batch, content, emotion_latent, condition),
+        }
+        loss = (
+            losses["reconstruction"]
+            + o.velocity_weight * losses["velocity"]
+            + o.kl_weight * losses["kl"]
+            + o.exchange_weight * losses["exchange"]
+        )
+        self.log_dict({f"train/{k}": v for k, v in losses.items()}, batch_size=len(motion))
+        self.log("train/loss", loss, prog_bar=True, batch_size=len(motion))
+        return loss
+
+    def _exchange(self, batch: dict, content, emotion_latent, condition) -> torch.Tensor:
+        if self.model.prior.config.representation != "arkit":
+            return content.new_zeros(())
+        other = torch.roll(torch.arange(len(content), device=content.device), 1)
+        poses = self.emotion_poses[batch["emotion"][other]] * batch["intensity"][other, None]
+        target = batch["speech"] + (1.0 - batch["speech"]) * poses[:, None, :]
+        swapped = self.model.prior.decode(content, emotion_latent[other], condition[other], target.shape[1])
+        return masked_mse(swapped, target, batch["mask"])
+
+    def predict_take(self, take: TrainingTake) -> np.ndarray:
+        """The prior's reconstruction of the take (posterior means), for its reconstruction error."""
+        prior = self.model.prior
+        motion = torch.from_numpy(take.clip.motion)[None].to(self.device)
+        zeros = torch.zeros(1, dtype=torch.int64, device=self.device)
+        return prior(motion, zeros, zeros.float(), zeros + take.style)[0][0].cpu().numpy()
+
+
+class MotionTraining(_Training):
+    """Stage 2: the key-motion transformer, decoded through the frozen prior when the model has one.
+
+    Loss = channel MSE + velocity MSE (+ lip_weight * lip vertex error in mm^2 through the default head for
+    ARKit motion).
+    """
+
+    def __init__(self, model: SpeechMotionModel, optim: OptimConfig, validation: Sequence[TrainingTake] = ()):
+        super().__init__(model, optim, validation)
+        if model.prior is not None:
+            model.prior.requires_grad_(False)
+        rig = _default_rig()
+        lip_deltas = rig.deltas[:, arkit_lip_region(rig)]
+        self.register_buffer("lip_deltas", lip_deltas, persistent=False)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.model.prior is not None:
+            self.model.prior.eval()
+        return self
+
+    def training_step(self, batch: dict, batch_index: int) -> torch.Tensor:
+        motion, mask = batch["motion"], batch["mask"]
+        representation = "arkit" if motion.shape[-1] == len(ARKIT_52) else self._representation()
+        condition = (batch["emotion"], batch["intensity"], batch["style"])
+        prediction = self.model(batch["waveform"], motion.shape[1], batch["tokens"], condition, representation)
+        losses = {
+            "channels": masked_mse(prediction, motion, mask),
+            "velocity": velocity_mse(prediction, motion, mask),
+        }
+        loss = losses["channels"] + self.optim.velocity_weight * losses["velocity"]
+        if representation == "arkit":
+            losses["lip_mm2"] = lip_vertex_loss(prediction, motion, self.lip_deltas)
+            loss = loss + self.optim.lip_weight * losses["lip_mm2"]
+        self.log_dict({f"train/{k}": v for k, v in losses.items()}, batch_size=len(motion))
+        self.log("train/loss", loss, prog_bar=True, batch_size=len(motion))
+        return loss
+
+    def _representation(self) -> str:
+        return next(name for name in self.model.transformer.heads.dims if name not in ("arkit", "latent"))
+
+    def predict_take(self, take: TrainingTake) -> np.ndarray:
+        representation = take.clip.representation
+        prediction = self.model.generate(take.clip.audio, take.keys, style=take.style, representation=representation)
+        self.model.train(self.training)
+        return prediction[: take.clip.n_frames]
+
+
+@functools.cache
+def _default_rig() -> ARKitRig:
+    """The default head, loaded once per process."""
+    return ARKitRig.default()

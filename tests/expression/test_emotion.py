@@ -1,0 +1,43 @@
+"""FACS emotion recipes on ARKit and their composition with speech."""
+
+import numpy as np
+import pytest
+
+from facemotion.data.clip import EMOTIONS
+from facemotion.expression.emotion import EMOTION_RECIPES, compose_emotion, emotion_pose
+from facemotion.face_models.names import ARKIT_52, ARKIT_INDEX
+
+
+def test_every_mead_emotion_has_a_recipe_on_arkit_channels_without_the_jaw():
+    assert tuple(EMOTION_RECIPES) == EMOTIONS
+    for recipe in EMOTION_RECIPES.values():
+        assert set(recipe) <= set(ARKIT_52)
+        assert not {"jawOpen", "jawForward", "mouthClose"} & set(recipe)
+        assert all(0 < w <= 1 for w in recipe.values())
+
+
+def test_compose_keeps_speech_channels_and_adds_the_emotion():
+    rng = np.random.default_rng(0)
+    speech = rng.uniform(0, 0.6, (20, 52)).astype(np.float32)
+    happy = compose_emotion(speech, "happy", 1.0)
+    untouched = [i for i, name in enumerate(ARKIT_52) if name not in EMOTION_RECIPES["happy"]]
+    np.testing.assert_array_equal(happy[:, untouched], speech[:, untouched])
+    smile = ARKIT_INDEX["mouthSmileLeft"]
+    assert np.all(happy[:, smile] >= np.maximum(speech[:, smile], 0.7) - 1e-6) and happy.max() <= 1
+    np.testing.assert_allclose(compose_emotion(speech, "sad", 0.0), speech)
+    half = compose_emotion(np.zeros((1, 52), np.float32), "sad", 0.5)[0]
+    np.testing.assert_allclose(half, 0.5 * emotion_pose("sad"), atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (np.zeros((3, 51)), "happy", 1.0),
+        (np.full((3, 52), 1.5), "happy", 1.0),
+        (np.zeros((3, 52)), "joy", 1.0),
+        (np.zeros((3, 52)), "happy", 1.2),
+    ],
+)
+def test_bad_input(args):
+    with pytest.raises(ValueError):
+        compose_emotion(*args)

@@ -1,0 +1,133 @@
+"""KeyMotionTransformer, TemporalVAE and the SpeechMotionModel that joins them (tiny random models)."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from facemotion.motion.keymotion import key_motions
+from facemotion.motion.speech_motion import SpeechMotionConfig, SpeechMotionModel, overlap_add
+from facemotion.motion.transformer import KeyMotionTokens, KeyMotionTransformer, KeyMotionTransformerConfig
+from facemotion.motion.vae import TemporalVAE, TemporalVAEConfig
+from facemotion.text.phonemes import PhonemeSegment
+from facemotion.text.visemes import load_viseme_table
+
+TINY_TRANSFORMER = KeyMotionTransformerConfig(n_mels=16, d_model=16, n_heads=2, n_layers=1, dropout=0.0)
+TINY_PRIOR = TemporalVAEConfig(d_model=16, n_heads=2, n_layers=1, content_dim=4, emotion_dim=2, n_styles=2, dropout=0.0)
+
+
+def keys_for(phones):
+    return key_motions([PhonemeSegment(p, s, e) for p, s, e in phones], load_viseme_table())
+
+
+@pytest.fixture
+def model():
+    torch.manual_seed(0)
+    config = SpeechMotionConfig(TINY_TRANSFORMER, TINY_PRIOR, window_seconds=2.0, overlap_seconds=0.5)
+    return SpeechMotionModel(config).eval()
+
+
+def test_transformer_shapes_heads_and_key_motions_matter():
+    torch.manual_seed(0)
+    config = KeyMotionTransformerConfig(**{**vars(TINY_TRANSFORMER), "heads": {"arkit": 52, "flame": 53}})
+    transformer = KeyMotionTransformer(config).eval()
+    audio = torch.randn(2, 16000)
+    tokens = KeyMotionTokens.from_keys([keys_for([("M", 0.2, 0.3), ("AA", 0.3, 0.5)]), None])
+    arkit = transformer(audio, 30, tokens)
+    assert arkit.shape == (2, 30, 52)
+    assert transformer(audio, 30, tokens, "flame").shape == (2, 30, 53)
+    assert not torch.allclose(arkit[0], transformer(audio, 30, None)[0])
+    torch.testing.assert_close(arkit[1], transformer(audio, 30, None)[1])  # no keys == the no-key token alone
+    with pytest.raises(KeyError, match="vertices"):
+        transformer(audio, 30, tokens, "vertices")
+
+
+def test_gradients_reach_every_trainable_parameter(model):
+    model.train()
+    audio = torch.randn(2, 16000)
+    tokens = KeyMotionTokens.from_keys([keys_for([("P", 0.1, 0.2)])] * 2)
+    model(audio, 30, tokens).square().mean().backward()
+    unused = [n for n, p in model.transformer.named_parameters() if p.requires_grad and p.grad is None]
+    assert unused == [] and "arkit" not in model.transformer.heads.dims  # ARKit comes through the prior
+
+
+def test_vae_round_trip_shapes_on_odd_lengths_and_sampling():
+    torch.manual_seed(0)
+    vae = TemporalVAE(TINY_PRIOR).eval()
+    motion = torch.rand(3, 31, 52)
+    condition = (torch.tensor([0, 1, 2]), torch.tensor([0.0, 1.0, 0.5]), torch.tensor([0, 1, 0]))
+    reconstruction, posterior = vae(motion, *condition)
+    assert reconstruction.shape == motion.shape and posterior.content_mean.shape == (3, 16, 4)
+    assert posterior.emotion_mean.shape == (3, 2)
+    assert vae.sample(31, *condition).shape == (3, 31, 52)
+    with pytest.raises(ValueError, match="power of two"):
+        TemporalVAE(TemporalVAEConfig(downsample=3))
+
+
+def test_overlap_add_blends_windows_into_a_convex_combination():
+    calls = []
+
+    def run(start, end):
+        calls.append((start, end))
+        return torch.arange(start, end, dtype=torch.float32)[:, None].repeat(1, 2)
+
+    out = overlap_add(run, 100, 40, 10)
+    torch.testing.assert_close(out[:, 0], torch.arange(100, dtype=torch.float32))
+    assert calls[0] == (0, 40) and calls[-1][1] == 100 and all(e - s <= 40 for s, e in calls)
+
+
+def test_generate_any_length_and_save_load_round_trip(model, tmp_path):
+    rng = np.random.default_rng(0)
+    waveform = rng.normal(0, 0.1, 16000 * 7 + 123).astype(np.float32)
+    keys = keys_for([("B", 1.0, 1.1), ("AO", 1.1, 1.4), ("M", 5.0, 5.1)])
+    motion = model.generate(waveform, keys, "happy", 0.8, style=1)
+    assert motion.shape == (int(np.ceil((16000 * 7 + 123) / 16000 * 30)), 52)
+    assert 0 <= motion.min() and motion.max() <= 1
+    folder = model.save_pretrained(tmp_path / "model")
+    assert json.loads((folder / "config.json").read_text())["prior"]["content_dim"] == 4
+    loaded = SpeechMotionModel.from_pretrained(folder)
+    np.testing.assert_array_equal(loaded.generate(waveform, keys, "happy", 0.8, style=1), motion)
+    assert not np.allclose(model.generate(waveform, keys, "sad", 0.8, style=1), motion)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [({"emotion": "joy"}, "emotion"), ({"intensity": 1.5}, "intensity"), ({"style": 2}, "style")],
+)
+def test_generate_refuses_bad_conditions(model, kwargs, error):
+    with pytest.raises(ValueError, match=error):
+        model.generate(np.zeros(16000, np.float32), **kwargs)
+
+
+def test_from_pretrained_errors(model, tmp_path):
+    with pytest.raises(FileNotFoundError, match="config.json"):
+        SpeechMotionModel.from_pretrained(tmp_path)
+    folder = model.save_pretrained(tmp_path / "m")
+    config = json.loads((folder / "config.json").read_text())
+    config["prior"]["content_dim"] = 5
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises((ValueError, RuntimeError)):
+        SpeechMotionModel.from_pretrained(folder)
+
+
+def test_pretrained_speech_encoder_from_a_local_folder(tmp_path):
+    transformers = pytest.importorskip("transformers")
+    encoder_config = transformers.Wav2Vec2Config(
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        conv_dim=(8,) * 7,
+        num_conv_pos_embeddings=16,
+        num_conv_pos_embedding_groups=2,
+    )
+    transformers.Wav2Vec2Model(encoder_config).save_pretrained(tmp_path / "encoder")
+    config = KeyMotionTransformerConfig(**{**vars(TINY_TRANSFORMER), "speech_encoder": str(tmp_path / "encoder")})
+    model = SpeechMotionModel(SpeechMotionConfig(config, None))
+    assert model.transformer.audio.frame_rate == 50.0
+    assert model(torch.randn(1, 16000), 30).shape == (1, 30, 52)
+    folder = model.save_pretrained(tmp_path / "model")
+    loaded = SpeechMotionModel.from_pretrained(folder)
+    audio = torch.randn(1, 16000)
+    torch.testing.assert_close(loaded(audio, 30), model.eval()(audio, 30))

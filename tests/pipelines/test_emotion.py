@@ -1,0 +1,40 @@
+"""The learned default with an emotion: the FACS recipe shows on the upper face and cheeks, the words stay."""
+
+import numpy as np
+import pytest
+
+from facemotion.face_models.names import ARKIT_INDEX
+from facemotion.pipelines.speech_to_face import animate
+
+
+@pytest.fixture(scope="module")
+def happy_and_sad(speech_clips):
+    path, text = next((p, t) for p, t in speech_clips.items() if p.name == "arctic_a0007.wav")
+    return [animate(path, text, motion="learned", emotion=emotion, intensity=1.0).weights for emotion in ("happy", "sad")]
+
+
+def channel(weights, *names):
+    return weights[:, [ARKIT_INDEX[n] for n in names]].mean()
+
+
+def test_happy_smiles_and_sad_frowns_with_raised_inner_brows(happy_and_sad):
+    happy, sad = happy_and_sad
+    assert channel(happy, "mouthSmileLeft", "mouthSmileRight") > channel(sad, "mouthSmileLeft", "mouthSmileRight") + 0.2
+    assert (
+        channel(happy, "cheekSquintLeft", "cheekSquintRight")
+        > channel(sad, "cheekSquintLeft", "cheekSquintRight") + 0.2
+    )
+    assert channel(sad, "mouthFrownLeft", "mouthFrownRight") > channel(happy, "mouthFrownLeft", "mouthFrownRight") + 0.2
+    assert channel(sad, "browInnerUp") > channel(happy, "browInnerUp") + 0.2
+
+
+def test_emotion_keeps_the_speech_content(happy_and_sad):
+    happy, sad = happy_and_sad
+    jaw = ARKIT_INDEX["jawOpen"]
+    assert np.abs(happy[:, jaw] - sad[:, jaw]).max() <= 0.05
+    assert happy[:, jaw].max() > 0.1  # the mouth still speaks
+
+
+def test_emotion_needs_the_learned_motion(speech_clips):
+    with pytest.raises(ValueError, match="learned"):
+        animate(next(iter(speech_clips)), motion="procedural", emotion="happy", intensity=1.0)
