@@ -10,7 +10,7 @@ BLENDER_VENV ?= .venv-blender
 BPY ?= bpy==5.0.1
 BROWSER_DEPS := tests/browser/node_modules/.package-lock.json
 
-.PHONY: demo test benchmark blender-env browser-deps clean weights
+.PHONY: demo test benchmark blender-env browser-deps clean weights sync-expert
 
 # torch goes in first and pinned, so that no other requirement pulls a different (CUDA) build.
 $(INSTALLED): setup.cfg pyproject.toml
@@ -59,3 +59,7 @@ weights: $(INSTALLED)
 	$(BIN)/facemotion train --config configs/facegood_motion.yaml
 	mkdir -p $(WEIGHTS)
 	cp runs/facegood_motion/config.json runs/facegood_motion/model.safetensors $(WEIGHTS)/
+
+# The default lip-sync expert (issue 5): self-supervised on FACEGOOD mouth-crop renders vs their audio.
+sync-expert: $(INSTALLED)
+	$(BIN)/python -m facemotion.lipreading.train_sync --output assets/weights/sync_expert --threads 2
