@@ -60,7 +60,10 @@ def warmup_cosine(max_steps: int, step: int) -> float:
 
 
 class _Training(lightning.LightningModule):
-    """Shared optimiser, and whole-take validation: jawOpen r and lip LVE (mm) through the default head."""
+    """Shared optimiser, and whole-take validation: jawOpen r and lip LVE (mm) through the default head.
+
+    Each stage defines ``predict_take(take) -> (T, D)``, its prediction for a whole validation take.
+    """
 
     def __init__(self, model: SpeechMotionModel, optim: OptimConfig, validation: Sequence[TrainingTake] = ()):
         super().__init__()
@@ -85,10 +88,6 @@ class _Training(lightning.LightningModule):
             rig = _default_rig()
             lve = arkit_lip_lve_mm(prediction, target, rig, arkit_lip_region(rig))
             self.log("val/lip_lve_mm", lve, batch_size=1)
-
-    def predict_take(self, take: TrainingTake) -> np.ndarray:
-        """(T, D) prediction for a whole validation take."""
-        raise NotImplementedError
 
 
 class PriorTraining(_Training):
