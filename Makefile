@@ -10,7 +10,7 @@ BLENDER_VENV ?= .venv-blender
 BPY ?= bpy==5.0.1
 BROWSER_DEPS := tests/browser/node_modules/.package-lock.json
 
-.PHONY: demo test benchmark blender-env browser-deps clean weights sync-expert
+.PHONY: demo test benchmark blender-env browser-deps clean weights sync-expert lipreading-finetune
 
 # torch goes in first and pinned, so that no other requirement pulls a different (CUDA) build.
 $(INSTALLED): setup.cfg pyproject.toml
@@ -52,13 +52,18 @@ clean:
 	rm -rf $(VENV) out tests/browser/node_modules
 
 # The default learned model, trained on the FACEGOOD captures in ../shared/data/facegood (stage 1: the motion
-# prior; stage 2: the key-motion transformer through it), then copied into assets/weights/facegood.
+# prior; stage 2: the key-motion transformer under its emotion, saved float16), then copied into
+# assets/weights/facegood. `make lipreading-finetune` is the stage-2 experiment with the lip-reading loss on top.
 WEIGHTS := assets/weights/facegood
 weights: $(INSTALLED)
 	$(BIN)/facemotion train --config configs/facegood_prior.yaml
 	$(BIN)/facemotion train --config configs/facegood_motion.yaml
 	mkdir -p $(WEIGHTS)
 	cp runs/facegood_motion/config.json runs/facegood_motion/model.safetensors $(WEIGHTS)/
+
+lipreading-finetune: $(INSTALLED)
+	$(BIN)/facemotion train --config configs/facegood_lipreading.yaml
+	$(BIN)/python -m benchmarks.motion_quality --model runs/facegood_lipreading
 
 # The default lip-sync expert (issue 5): self-supervised on FACEGOOD mouth-crop renders vs their audio.
 sync-expert: $(INSTALLED)

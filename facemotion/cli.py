@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--audio", type=Path, help="speech to mux in; default: the animation's own audio file")
     render.add_argument("--size", type=int, default=512, help="frame height and width in pixels, even (default 512)")
     render.add_argument("--compare", type=Path, help="a second animation (.npz) shown on the right, same fps/length")
+    render.add_argument("--fov", type=float, metavar="DEGREES",
+                        help="perspective camera with this vertical field of view (default: orthographic)")
     render.add_argument("--labels", nargs=2, metavar=("LEFT", "RIGHT"), help="captions of the two sides")
     render.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     train = commands.add_parser("train", help="train a learned motion model (prior or motion stage) from a YAML config")
@@ -155,8 +157,9 @@ def _render(args: argparse.Namespace) -> int:
 
     animation = read_npz(args.animation)
     if args.output.suffix.lower() == ".png":
-        if args.compare or args.labels or args.audio:
-            raise ValueError("--compare, --labels and --audio apply to .mp4 previews, not to a .png contact sheet")
+        if args.compare or args.labels or args.audio or args.fov:
+            raise ValueError(
+                "--compare, --labels, --audio and --fov apply to .mp4 previews, not to a .png contact sheet")
         out = contact_sheet(animation, args.output)
         print(f"wrote {out} (contact sheet of {animation.n_frames} frames)")
         return EXIT_OK
@@ -164,7 +167,8 @@ def _render(args: argparse.Namespace) -> int:
         raise ValueError("--labels needs --compare")
     compare = None if args.compare is None else read_npz(args.compare)
     out = render_preview(animation, args.output, audio=args.audio, size=args.size, compare=compare,
-                         labels=None if args.labels is None else tuple(args.labels), progress=not args.quiet)
+                         labels=None if args.labels is None else tuple(args.labels), progress=not args.quiet,
+                         fov_degrees=args.fov)
     print(f"wrote {out} ({animation.n_frames} frames at {animation.fps:g} fps)")
     return EXIT_OK
 

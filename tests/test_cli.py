@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from facemotion import cli
 from facemotion.face_models.names import ARKIT_52
@@ -168,6 +169,8 @@ def test_render_writes_a_preview_with_audio_and_a_side_by_side(tmp_path, write_a
         (("-o", tmp_path / "p.mp4", "--size", 63), "even"),
         (("-o", tmp_path / "p.mp4", "--compare", short), "compare must match"),
         (("-o", tmp_path / "p.mp4", "--labels", "a", "b"), "--labels needs --compare"),
+        (("-o", tmp_path / "p.mp4", "--fov", 0), "fov_degrees"),
+        (("-o", tmp_path / "sheet2.png", "--fov", 30), "--fov apply to .mp4"),
         (("-o", tmp_path / "missing" / "p.mp4"), "output folder does not exist"),
     ]:
         assert run("render", take, *args, "-q") == 2
@@ -188,6 +191,20 @@ def test_animate_with_a_preview(arctic, tmp_path, capsys):
         assert abs(float(audio.duration * audio.time_base) - video.frames / 25) < 1 / 25
     assert run("animate", path, "-o", tmp_path / "b.npz", "--preview", tmp_path / "b.avi") == 2
     assert "--preview writes an .mp4" in capsys.readouterr().err and not (tmp_path / "b.npz").exists()
+
+
+def test_lj001_preview_has_one_h264_stream_and_speech_of_its_duration(speech_clips, tmp_path):
+    """Issue 5's check: what ffprobe would show of a default-size preview of LJ001-0001."""
+    av = pytest.importorskip("av")
+    path, text = next((p, t) for p, t in speech_clips.items() if p.name == "LJ001-0001.wav")
+    assert run("animate", path, "--text", text, "-o", tmp_path / "lj.npz", "--preview", tmp_path / "lj.mp4", "-q") == 0
+    with av.open(str(tmp_path / "lj.mp4")) as container:
+        assert len(container.streams.video) == 1 and len(container.streams.audio) == 1
+        video, audio = container.streams.video[0], container.streams.audio[0]
+        assert video.codec_context.name == "h264" and (video.width, video.height) == (512, 512)
+        video_seconds = float(video.duration * video.time_base)
+        assert abs(float(audio.duration * audio.time_base) - video_seconds) < 1 / 30
+        assert abs(video_seconds - sf.info(path).duration) < 1 / 30
 
 
 def test_animate_motion_modes_emotion_and_model_folder(arctic, tmp_path, capsys):

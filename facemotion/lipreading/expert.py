@@ -15,22 +15,18 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import safetensors.torch
 import torch
 from torch import nn
 
-from facemotion.exporters.atomic import atomic_output
+from facemotion.checkpoints import read_model_folder, save_model_folder
 from facemotion.lipreading.encoders import AudioSyncEncoder, VisualSpeechEncoder
 
 __all__ = ["SyncExpert", "SyncExpertConfig", "SyncOutput", "default_sync_expert"]
 
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "model.safetensors"
 
 
 @dataclass(frozen=True)
@@ -195,19 +191,7 @@ class SyncExpert(nn.Module):
         Raises:
             ValueError: for a dtype that is not floating point.
         """
-        if not dtype.is_floating_point:
-            raise ValueError(f"dtype must be floating point, got {dtype}")
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        state = {
-            name: (value.to(dtype) if value.is_floating_point() else value).contiguous()
-            for name, value in self.state_dict().items()
-        }
-        with atomic_output(directory / WEIGHTS_FILE) as path:
-            safetensors.torch.save_file(state, path)
-        with atomic_output(directory / CONFIG_FILE) as path:
-            path.write_text(json.dumps(self.config.to_dict(), indent=2))
-        return directory
+        return save_model_folder(directory, self.config.to_dict(), self.state_dict(), dtype)
 
     @classmethod
     def from_pretrained(cls, directory: str | Path) -> SyncExpert:
@@ -217,13 +201,10 @@ class SyncExpert(nn.Module):
             FileNotFoundError: when the folder or one of its two files is missing.
             ValueError: when the config has unknown keys or the weights do not fit it.
         """
-        directory = Path(directory)
-        for name in (CONFIG_FILE, WEIGHTS_FILE):
-            if not (directory / name).is_file():
-                raise FileNotFoundError(f"{directory / name} not found: not a sync expert folder")
-        expert = cls(SyncExpertConfig.from_dict(json.loads((directory / CONFIG_FILE).read_text())))
+        config, state = read_model_folder(directory, "sync expert")
+        expert = cls(SyncExpertConfig.from_dict(config))
         try:
-            expert.load_state_dict(safetensors.torch.load_file(directory / WEIGHTS_FILE))
+            expert.load_state_dict(state)
         except RuntimeError as error:  # missing, unexpected or misshapen tensors, each named
             raise ValueError(f"{directory}: weights do not fit the config: {error}") from None
         return expert.eval()

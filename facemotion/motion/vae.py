@@ -2,12 +2,18 @@
 
 In the spirit of EMOTE's FLINT (Daněček et al., "Emotional Speech-Driven Animation with Content-Emotion
 Disentanglement", SIGGRAPH Asia 2023): a temporal convolution + transformer encoder compresses motion
-``(B, T, D)`` into a sequence of content latents at ``T / downsample`` and one emotion latent per sequence; the
-decoder rebuilds the motion from them, conditioned on the emotion category (the 8 MEAD categories), its
-intensity (0..1) and a learned speaking-style embedding. The emotion latent has a conditional prior
-``N(mu(condition), I)``, so a motion can be decoded from content alone with any emotion. Training (see
+``(B, T, D)`` into a sequence of content latents at ``T / downsample`` and one emotion latent per sequence. The
+decoder keeps the two apart by construction: a speech decoder rebuilds the speech motion from the content latents
+and the speaking style alone, an expression decoder turns the emotion latent, the emotion category (the 8 MEAD
+categories), its intensity (0..1) and the style into one expression per sequence, and the two are composed
+(:func:`compose`: for ARKit weights the probabilistic union of :func:`~facemotion.expression.emotion.compose_emotion`,
+which leaves the speech's jaw as it is; for other representations a sum). The emotion latent has a conditional
+prior ``N(mu(condition), I)``, so a motion can be decoded from content alone with any emotion. Training (see
 :mod:`facemotion.training`) adds the content-emotion exchange term: content of one sequence decoded with the
 emotion of another must give the first sequence's speech with the second's emotion.
+
+Why by construction: a decoder that mixed both latents freely (our first version) learned to close the jaw
+under every emotion (mean jawOpen 0.33 neutral vs 0.10 happy on the same speech), i.e. content was not kept.
 """
 
 from dataclasses import dataclass
@@ -93,10 +99,12 @@ class TemporalVAE(torch.nn.Module):
         self.style_embedding = torch.nn.Embedding(config.n_styles, d)
         self.emotion_prior = torch.nn.Linear(d, config.emotion_dim)
         self.content_in = torch.nn.Linear(config.content_dim, d)
-        self.emotion_in = torch.nn.Linear(config.emotion_dim, d)
         self.decoder = _transformer(config)
         self.up = torch.nn.Sequential(*[_resample(torch.nn.ConvTranspose1d(d, d, 4, 2, 1)) for _ in range(steps)])
         self.motion_out = torch.nn.Linear(d, config.motion_dim)
+        self.expression_out = torch.nn.Sequential(
+            torch.nn.Linear(config.emotion_dim + d, d), torch.nn.GELU(), torch.nn.Linear(d, config.motion_dim)
+        )
 
     def condition(self, emotion: torch.Tensor, intensity: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
         """(B,) emotion indices into EMOTIONS, (B,) intensities in [0, 1], (B,) style ids -> (B, d_model)."""
@@ -114,15 +122,33 @@ class TemporalVAE(torch.nn.Module):
         emotion_mean, emotion_log_var = self.emotion_out(x.mean(1)).chunk(2, dim=-1)
         return MotionPosterior(content_mean, content_log_var, emotion_mean, emotion_log_var)
 
-    def decode(
-        self, content: torch.Tensor, emotion_latent: torch.Tensor, condition: torch.Tensor, n_frames: int
-    ) -> torch.Tensor:
-        """Content (B, T', C), emotion latent (B, E) and condition (B, d) -> (B, n_frames, D) motion."""
+    def decode_speech(self, content: torch.Tensor, style: torch.Tensor, n_frames: int) -> torch.Tensor:
+        """Content latents (B, T', C) and style ids (B,) -> (B, n_frames, D) speech motion, without emotion.
+
+        Raises:
+            ValueError: when the latents are too few for ``n_frames``.
+        """
         if n_frames > content.shape[1] * self.config.downsample:
             raise ValueError(f"{content.shape[1]} content latents cannot decode {n_frames} frames")
-        x = self.content_in(content) + (self.emotion_in(emotion_latent) + condition)[:, None]
+        x = self.content_in(content) + self.style_embedding(style)[:, None]
         x = self.up(self._attend(self.decoder, x).transpose(1, 2)).transpose(1, 2)[:, :n_frames]
         return self.motion_out(x)  # linear, as the heads (see MotionHeads)
+
+    def expression(self, emotion_latent: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        """Emotion latent (B, E) and condition (B, d) -> (B, 1, D) expression, composed over the speech."""
+        return self.expression_out(torch.cat([emotion_latent, condition], dim=-1))[:, None]
+
+    def decode(
+        self,
+        content: torch.Tensor,
+        emotion_latent: torch.Tensor,
+        condition: torch.Tensor,
+        style: torch.Tensor,
+        n_frames: int,
+    ) -> torch.Tensor:
+        """Content (B, T', C), emotion latent (B, E), condition (B, d), style ids (B,) -> (B, n_frames, D) motion."""
+        speech = self.decode_speech(content, style, n_frames)
+        return compose(speech, self.expression(emotion_latent, condition), self.config.representation)
 
     def _attend(self, stack: torch.nn.ModuleList, x: torch.Tensor) -> torch.Tensor:
         """Relative position, then the transformer with ALiBi distance penalties (any length at inference)."""
@@ -139,7 +165,7 @@ class TemporalVAE(torch.nn.Module):
             posterior.sample() if self.training else (posterior.content_mean, posterior.emotion_mean)
         )
         condition = self.condition(emotion, intensity, style)
-        return self.decode(content, emotion_latent, condition, motion.shape[1]), posterior
+        return self.decode(content, emotion_latent, condition, style, motion.shape[1]), posterior
 
     def sample(
         self,
@@ -153,7 +179,19 @@ class TemporalVAE(torch.nn.Module):
         n_latents = -(-n_frames // self.config.downsample)
         content = torch.randn(len(emotion), n_latents, self.config.content_dim, generator=generator)
         condition = self.condition(emotion, intensity, style)
-        return self.decode(content.to(condition.device), self.prior_emotion(condition), condition, n_frames)
+        return self.decode(content.to(condition.device), self.prior_emotion(condition), condition, style, n_frames)
+
+
+def compose(speech: torch.Tensor, expression: torch.Tensor, representation: str) -> torch.Tensor:
+    """Lay an expression (B, 1 or T, D) over speech motion (B, T, D).
+
+    ARKit weights: ``speech + (1 - speech) * expression``, the union of
+    :func:`~facemotion.expression.emotion.compose_emotion` (a channel the expression leaves at 0, the jaw in every
+    FACS recipe, stays as spoken); FLAME parameters and vertex offsets: ``speech + expression``.
+    """
+    if representation == "arkit":
+        return speech + (1.0 - speech) * expression
+    return speech + expression
 
 
 def _draw(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:

@@ -70,6 +70,7 @@ def render_frames(
     rig: ARKitRig | None = None,
     size: int = 512,
     batch_size: int = _BATCH,
+    fov_degrees: float | None = None,
 ):
     """Yield the animation rendered on the head, batch by batch.
 
@@ -80,16 +81,17 @@ def render_frames(
         rig: the head; default :meth:`ARKitRig.default`.
         size: image height and width in pixels.
         batch_size: frames rendered at once (memory ~ batch_size * size^2 * 40 bytes).
+        fov_degrees: None for the orthographic camera, else a perspective one with this vertical field of view.
 
     Yields:
         (b, size, size, 3) uint8 RGB numpy arrays, row 0 at the top, b <= batch_size, in frame order.
 
     Raises:
-        ValueError: when a channel is not an ARKit-52 name.
+        ValueError: when a channel is not an ARKit-52 name, or for a field of view outside (0, 180).
     """
     rig = ARKitRig.default() if rig is None else rig
     weights = torch.from_numpy(_arkit_weights(animation))
-    renderer = preview_renderer(rig, size)
+    renderer = preview_renderer(rig, size, fov_degrees)
     for start in range(0, animation.n_frames, batch_size):
         with torch.no_grad():  # never yield inside: an abandoned generator would leave gradients off
             vertices = rig(weights[start:start + batch_size].to(rig.neutral.dtype))
@@ -97,12 +99,14 @@ def render_frames(
         yield images
 
 
-def preview_renderer(rig: ARKitRig, size: int) -> MeshRenderer:
+def preview_renderer(rig: ARKitRig, size: int, fov_degrees: float | None = None) -> MeshRenderer:
     """The renderer of previews: :func:`~facemotion.rendering.cameras.full_face_camera` of the rig's neutral
-    head, hard ``size`` x ``size`` fragments (the compiled z-buffer on the CPU, ``backend="auto"``) and the
-    default grey :class:`~facemotion.rendering.shading.LambertShader` on a dark background."""
+    head (orthographic, or perspective with ``fov_degrees``), hard ``size`` x ``size`` fragments (the compiled
+    z-buffer on the CPU, ``backend="auto"``) and the default grey
+    :class:`~facemotion.rendering.shading.LambertShader` on a dark background."""
+    camera = full_face_camera(rig.neutral.detach(), fov_degrees=fov_degrees)
     return MeshRenderer(
-        MeshRasterizer(full_face_camera(rig.neutral.detach()), RasterSettings((size, size))),
+        MeshRasterizer(camera, RasterSettings((size, size))),
         LambertShader(ShadingSettings(background=0.12)),
     )
 
@@ -122,6 +126,7 @@ def render_preview(
     compare: FaceAnimation | None = None,
     labels: tuple[str, str] | None = None,
     progress: bool = False,
+    fov_degrees: float | None = None,
 ) -> Path:
     """Render the animation on the head to an H.264 ``.mp4`` with its speech.
 
@@ -146,13 +151,16 @@ def render_preview(
         compare: a second animation at the same fps with as many frames, shown on the right.
         labels: two captions (left, right); needs ``compare``.
         progress: show a tqdm progress bar of rendered frames.
+        fov_degrees: None for the orthographic full-face camera, else a perspective camera with this vertical
+            field of view in degrees, in (0, 180), framing the same box.
 
     Returns:
         ``Path(path)``.
 
     Raises:
         ValueError: a suffix other than ``.mp4``, zero frames, an odd or too small size, ``compare`` at
-            another fps or length, labels without compare or not two strings, non-ARKit channels, or an
+            another fps or length, labels without compare or not two strings, non-ARKit channels, a field of
+            view outside (0, 180), or an
             unreadable audio file.
         FileNotFoundError: ``audio`` does not exist, or the output folder does not exist.
         PermissionError, IsADirectoryError: from :func:`~facemotion.exporters.atomic.atomic_output`.
@@ -198,7 +206,7 @@ def render_preview(
         bar_progress = _progress(animation.n_frames, progress)
         try:
             index = 0
-            streams = [render_frames(a, rig, size) for a in animations]
+            streams = [render_frames(a, rig, size, fov_degrees=fov_degrees) for a in animations]
             for batches in zip(*streams):
                 images = np.concatenate(batches, axis=2)  # side by side along the width
                 if bar is not None:

@@ -2,7 +2,8 @@
 
 Two stages, as in EMOTE: :class:`PriorTraining` fits the temporal VAE prior on motion alone (reconstruction,
 velocity, KL, content-emotion exchange); :class:`MotionTraining` fits the key-motion transformer through the
-frozen prior on speech/motion pairs (channel, velocity and lip vertex losses).
+frozen prior on speech/motion pairs (channel, velocity and lip vertex losses, and optionally EMOTE's
+lip-reading loss on rendered mouths).
 """
 
 import functools
@@ -19,6 +20,7 @@ from facemotion.expression.emotion import emotion_pose
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.face_models.names import ARKIT_52
 from facemotion.losses.kl import kl_divergence
+from facemotion.losses.lip_reading import LipReadingLoss
 from facemotion.losses.vertex import lip_vertex_loss, masked_mse, velocity_mse
 from facemotion.metrics.arkit_curves import arkit_lip_lve_mm, arkit_lip_region, pearson
 from facemotion.motion.speech_motion import SpeechMotionModel
@@ -37,6 +39,10 @@ class OptimConfig:
         kl_weight: weight of the prior's KL terms.
         exchange_weight: weight of the prior's content-emotion exchange term.
         lip_weight: weight of the lip vertex error (mm^2) for ARKit motion on the default head.
+        lip_reading_weight: weight of the lip-reading loss (:class:`~facemotion.losses.lip_reading.LipReadingLoss`:
+            cosine distance of the shipped sync expert's visual features of soft 88x88 mouth renders of prediction
+            and target) for ARKit motion; 0 = off. About 55 ms per frame forward + backward on one CPU core, so
+            meant for short fine-tuning windows (``configs/facegood_lipreading.yaml``).
     """
 
     lr: float = 1e-3
@@ -46,6 +52,7 @@ class OptimConfig:
     kl_weight: float = 1e-5
     exchange_weight: float = 1.0
     lip_weight: float = 1e-3
+    lip_reading_weight: float = 0.0
 
 
 def warmup_cosine(max_steps: int, step: int) -> float:
@@ -113,7 +120,7 @@ class PriorTraining(_Training):
         posterior = prior.encode(motion)
         content, emotion_latent = posterior.sample()
         condition = prior.condition(batch["emotion"], batch["intensity"], batch["style"])
-        reconstruction = prior.decode(content, emotion_latent, condition, motion.shape[1])
+        reconstruction = prior.decode(content, emotion_latent, condition, batch["style"], motion.shape[1])
         kl = kl_divergence(posterior.content_mean, posterior.content_log_var) + kl_divergence(
             posterior.emotion_mean, posterior.emotion_log_var, prior.prior_emotion(condition)
         )
@@ -139,7 +146,9 @@ class PriorTraining(_Training):
         other = torch.roll(torch.arange(len(content), device=content.device), 1)
         poses = self.emotion_poses[batch["emotion"][other]] * batch["intensity"][other, None]
         target = batch["speech"] + (1.0 - batch["speech"]) * poses[:, None, :]
-        swapped = self.model.prior.decode(content, emotion_latent[other], condition[other], target.shape[1])
+        swapped = self.model.prior.decode(
+            content, emotion_latent[other], condition[other], batch["style"], target.shape[1]
+        )
         return masked_mse(swapped, target, batch["mask"])
 
     def predict_take(self, take: TrainingTake) -> np.ndarray:
@@ -153,8 +162,8 @@ class PriorTraining(_Training):
 class MotionTraining(_Training):
     """Stage 2: the key-motion transformer, decoded through the frozen prior when the model has one.
 
-    Loss = channel MSE + velocity MSE (+ lip_weight * lip vertex error in mm^2 through the default head for
-    ARKit motion).
+    Loss = channel MSE + velocity MSE (+ for ARKit motion: lip_weight * lip vertex error in mm^2 through the
+    default head, and lip_reading_weight * the lip-reading loss when that weight is > 0).
     """
 
     def __init__(self, model: SpeechMotionModel, optim: OptimConfig, validation: Sequence[TrainingTake] = ()):
@@ -164,6 +173,7 @@ class MotionTraining(_Training):
         rig = _default_rig()
         lip_deltas = rig.deltas[:, arkit_lip_region(rig)]
         self.register_buffer("lip_deltas", lip_deltas, persistent=False)
+        self.lip_reading = LipReadingLoss() if optim.lip_reading_weight > 0 else None
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -184,6 +194,10 @@ class MotionTraining(_Training):
         if representation == "arkit":
             losses["lip_mm2"] = lip_vertex_loss(prediction, motion, self.lip_deltas)
             loss = loss + self.optim.lip_weight * losses["lip_mm2"]
+            if self.lip_reading is not None:
+                # rendered as shown: generate() clips ARKit weights to [0, 1]
+                losses["lip_reading"] = self.lip_reading(prediction.clamp(0.0, 1.0), motion)
+                loss = loss + self.optim.lip_reading_weight * losses["lip_reading"]
         self.log_dict({f"train/{k}": v for k, v in losses.items()}, batch_size=len(motion))
         self.log("train/loss", loss, prog_bar=True, batch_size=len(motion))
         return loss

@@ -2,7 +2,8 @@
 
 The YAML mirrors :class:`TrainingConfig`: ``stage`` (``prior`` or ``motion``), ``model``
 (:class:`~facemotion.motion.speech_motion.SpeechMotionConfig`), ``prior_checkpoint`` (stage ``motion``: the
-folder written by a ``prior`` run), ``data`` (:class:`DataConfig`), ``optim``
+folder written by a ``prior`` run), ``init_checkpoint`` (stage ``motion``: a trained model folder to fine-tune,
+prior included, e.g. with the lip-reading loss), ``data`` (:class:`DataConfig`), ``optim``
 (:class:`~facemotion.training.modules.OptimConfig`) and ``trainer`` (:class:`TrainerConfig`). Relative paths
 are resolved from the YAML file's folder. Lightning runs the loop: progress bar, CSV and TensorBoard logs in
 ``<output>/logs``, ``<output>/checkpoints/last.ckpt`` to resume from, seeds, and its DDP strategy for several
@@ -25,6 +26,7 @@ from facemotion.training.data import MotionWindows, collate_windows, prepare_tak
 from facemotion.training.modules import MotionTraining, OptimConfig, PriorTraining
 
 STAGES = ("prior", "motion")
+SAVE_DTYPES = ("float32", "float16", "bfloat16")
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class TrainerConfig:
         validate_every_n_epochs: how often the validation takes are evaluated.
         resume: ``last`` to continue from ``<output>/checkpoints/last.ckpt``, or a checkpoint path, or None.
         progress_bar: show Lightning's progress bar.
+        save_dtype: floating-point type of the saved model's tensors (``float32``, ``float16`` or ``bfloat16``);
+            the checkpoints for resuming stay float32.
     """
 
     output: str = "runs/model"
@@ -84,6 +88,7 @@ class TrainerConfig:
     validate_every_n_epochs: int = 1
     resume: str | None = None
     progress_bar: bool = True
+    save_dtype: str = "float32"
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,7 @@ class TrainingConfig:
     stage: str = "motion"
     model: SpeechMotionConfig = field(default_factory=SpeechMotionConfig)
     prior_checkpoint: str | None = None
+    init_checkpoint: str | None = None
     data: DataConfig = field(default_factory=DataConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
@@ -123,6 +129,7 @@ def load_training_config(path: str | Path, overrides: typing.Sequence[str] = ())
             stage=values.get("stage", "motion"),
             model=SpeechMotionConfig.from_dict(values.get("model", {})),
             prior_checkpoint=values.get("prior_checkpoint"),
+            init_checkpoint=values.get("init_checkpoint"),
             data=_dataclass(DataConfig, values.get("data", {})),
             optim=_dataclass(OptimConfig, values.get("optim", {})),
             trainer=_dataclass(TrainerConfig, values.get("trainer", {})),
@@ -131,6 +138,8 @@ def load_training_config(path: str | Path, overrides: typing.Sequence[str] = ())
         raise ValueError(f"{path}: {error}") from None
     if config.stage not in STAGES:
         raise ValueError(f"{path}: stage must be one of {STAGES}, got {config.stage!r}")
+    if config.trainer.save_dtype not in SAVE_DTYPES:
+        raise ValueError(f"{path}: trainer.save_dtype must be one of {SAVE_DTYPES}, got {config.trainer.save_dtype!r}")
     unknown = set(values) - {f.name for f in dataclasses.fields(TrainingConfig)}
     if unknown:
         raise ValueError(f"{path}: unknown sections {sorted(unknown)}")
@@ -139,6 +148,7 @@ def load_training_config(path: str | Path, overrides: typing.Sequence[str] = ())
     return dataclasses.replace(
         config,
         prior_checkpoint=resolve(config.prior_checkpoint),
+        init_checkpoint=resolve(config.init_checkpoint),
         data=dataclasses.replace(config.data, root=resolve(config.data.root)),
         trainer=dataclasses.replace(config.trainer, output=resolve(config.trainer.output)),
     )
@@ -152,19 +162,18 @@ def train(config: TrainingConfig) -> Path:
 
     Raises:
         FileNotFoundError: for missing data or prior checkpoint.
-        ValueError: for a stage ``motion`` run whose model has a prior but no ``prior_checkpoint``.
+        ValueError: for a stage ``motion`` run whose model has a prior but neither ``prior_checkpoint`` nor
+            ``init_checkpoint``, an ``init_checkpoint`` in a ``prior`` run, or one whose config differs from ``model``.
     """
     lightning.seed_everything(config.trainer.seed, workers=True)
-    model = SpeechMotionModel(config.model)
-    if config.stage == "motion" and model.prior is not None:
-        if config.prior_checkpoint is None:
-            raise ValueError("stage 'motion' with a prior needs prior_checkpoint (the folder of a 'prior' run)")
-        model.prior.load_state_dict(SpeechMotionModel.from_pretrained(config.prior_checkpoint).prior.state_dict())
+    model = _initial_model(config)
     train_clips, validation_clips = load_clips(config.data)
     styles = sorted({clip.subject for clip in train_clips})
     recognize = config.data.recognize_phonemes and config.stage == "motion"
     train_takes = prepare_takes(train_clips, styles, recognize)
     validation_takes = prepare_takes(validation_clips, styles, recognize)
+    if config.stage == "motion" and config.init_checkpoint is None:
+        model.transformer.fit_feature_statistics([take.clip.audio for take in train_takes])
     stage = PriorTraining if config.stage == "prior" else MotionTraining
     module = stage(model, config.optim, validation_takes)
     windows = MotionWindows(
@@ -185,8 +194,25 @@ def train(config: TrainingConfig) -> Path:
     trainer.fit(module, loader, validation, ckpt_path=resume)
     output = Path(config.trainer.output)
     if trainer.is_global_zero:
-        model.save_pretrained(output)
+        model.save_pretrained(output, getattr(torch, config.trainer.save_dtype))
     return output
+
+
+def _initial_model(config: TrainingConfig) -> SpeechMotionModel:
+    """The model a run starts from: fresh, with a trained prior (``prior_checkpoint``), or a whole trained model."""
+    if config.init_checkpoint is not None:
+        if config.stage != "motion":
+            raise ValueError("init_checkpoint fine-tunes a whole model: stage 'motion' only")
+        model = SpeechMotionModel.from_pretrained(config.init_checkpoint)
+        if model.config != config.model:
+            raise ValueError(f"{config.init_checkpoint}: its config differs from the run's model section")
+        return model.train()
+    model = SpeechMotionModel(config.model)
+    if config.stage == "motion" and model.prior is not None:
+        if config.prior_checkpoint is None:
+            raise ValueError("stage 'motion' with a prior needs prior_checkpoint (the folder of a 'prior' run)")
+        model.prior.load_state_dict(SpeechMotionModel.from_pretrained(config.prior_checkpoint).prior.state_dict())
+    return model
 
 
 def load_clips(data: DataConfig) -> tuple[list[MotionClip], list[MotionClip]]:

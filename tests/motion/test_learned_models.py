@@ -43,13 +43,48 @@ def test_transformer_shapes_heads_and_key_motions_matter():
         transformer(audio, 30, tokens, "vertices")
 
 
-def test_gradients_reach_every_trainable_parameter(model):
-    model.train()
+@pytest.mark.parametrize("through_prior", [False, True])
+def test_gradients_reach_every_trainable_parameter(through_prior):
+    torch.manual_seed(0)
+    config = SpeechMotionConfig(TINY_TRANSFORMER, TINY_PRIOR, speech_through_prior=through_prior)
+    model = SpeechMotionModel(config).train()
     audio = torch.randn(2, 16000)
     tokens = KeyMotionTokens.from_keys([keys_for([("P", 0.1, 0.2)])] * 2)
     model(audio, 30, tokens).square().mean().backward()
     unused = [n for n, p in model.transformer.named_parameters() if p.requires_grad and p.grad is None]
-    assert unused == [] and "arkit" not in model.transformer.heads.dims  # ARKit comes through the prior
+    assert unused == []
+    assert ("arkit" in model.transformer.heads.dims) != through_prior  # through the prior: a latent head
+
+
+def test_emotion_is_one_expression_laid_over_speech_that_ignores_it():
+    """The decoder cannot let the emotion change the spoken content: speech comes from content and style alone."""
+    torch.manual_seed(0)
+    vae = TemporalVAE(TINY_PRIOR).eval()
+    content, style = torch.randn(2, 8, 4), torch.tensor([1, 1])
+    condition = vae.condition(torch.tensor([1, 3]), torch.tensor([1.0, 0.7]), style)  # happy, sad
+    motion = vae.decode(content, vae.prior_emotion(condition), condition, style, 16)
+    speech = vae.decode_speech(content, style, 16)
+    expression = (motion - speech) / (1.0 - speech)  # the ARKit union, inverted
+    torch.testing.assert_close(expression, expression[:, :1].expand_as(expression), atol=1e-4, rtol=1e-4)
+    assert not torch.allclose(motion[0], motion[1])
+
+
+def test_speech_features_are_standardised_with_training_statistics(tmp_path):
+    torch.manual_seed(0)
+    model = SpeechMotionModel(SpeechMotionConfig(TINY_TRANSFORMER, None)).eval()
+    rng = np.random.default_rng(0)
+    takes = [rng.normal(0, 0.1, 16000).astype(np.float32), rng.normal(0, 0.3, 24000).astype(np.float32)]
+    model.transformer.fit_feature_statistics(takes)
+    features = torch.cat([model.transformer.audio(torch.from_numpy(t)[None])[0] for t in takes])
+    standardised = (features - model.transformer.feature_mean) / model.transformer.feature_std
+    torch.testing.assert_close(standardised.mean(0), torch.zeros(16), atol=1e-4, rtol=0)
+    torch.testing.assert_close(standardised.std(0), torch.ones(16), atol=1e-4, rtol=0)
+    quiet, loud = torch.from_numpy(takes[0])[None], torch.from_numpy(takes[0])[None] * 4
+    assert not torch.allclose(model(quiet, 30), model(loud, 30))  # loudness is kept: no per-window normalisation
+    loaded = SpeechMotionModel.from_pretrained(model.save_pretrained(tmp_path / "m"))
+    torch.testing.assert_close(loaded.transformer.feature_std, model.transformer.feature_std)
+    with pytest.raises(ValueError, match="at least one"):
+        model.transformer.fit_feature_statistics([])
 
 
 def test_vae_round_trip_shapes_on_odd_lengths_and_sampling():

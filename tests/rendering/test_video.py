@@ -11,7 +11,7 @@ from facemotion.animation import FaceAnimation
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.face_models.names import ARKIT_INDEX
 from facemotion.rendering import full_face_camera
-from facemotion.rendering.video import contact_sheet, encode_png, frame_rate, render_preview
+from facemotion.rendering.video import contact_sheet, encode_png, frame_rate, render_frames, render_preview
 
 av = pytest.importorskip("av")
 
@@ -107,6 +107,17 @@ def test_side_by_side_doubles_the_width_and_carries_the_labels(rig, tmp_path, wr
     assert abs(audio_duration - 6 / 25) < 1 / 25
 
 
+def test_a_perspective_preview_frames_the_head_as_the_orthographic_one_does(rig):
+    animation = talking(25.0, n_frames=1)
+    orthographic = next(render_frames(animation, rig, 64))[0]
+    perspective = next(render_frames(animation, rig, 64, fov_degrees=30.0))[0]
+    assert perspective.shape == orthographic.shape and not np.array_equal(perspective, orthographic)
+    def face(image):  # share of lit pixels (the background is 0.12 * 255 = 31)
+        return (image.max(-1) > 40).mean()
+
+    assert 0.5 * face(orthographic) < face(perspective) < 1.5 * face(orthographic)
+
+
 def test_contact_sheet_is_a_png_grid_of_the_requested_size(rig, tmp_path):
     out = contact_sheet(talking(30.0, n_frames=30), tmp_path / "sheet.png", columns=3, rows=2, size=32, rig=rig)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -145,6 +156,7 @@ def test_frame_rate_is_rational():
     ("preview.mp4", {"compare": talking(30.0)}, "compare must match"),
     ("preview.mp4", {"labels": ("a", "b")}, "labels need"),
     ("preview.mp4", {"audio": "missing.wav"}, "audio file not found"),
+    ("preview.mp4", {"fov_degrees": 180.0}, "fov_degrees"),
 ])
 def test_bad_preview_inputs_raise_and_write_nothing(name, kwargs, match, rig, tmp_path):
     with pytest.raises((ValueError, FileNotFoundError), match=match):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import safetensors.torch
 import torch
 import yaml
 
@@ -66,6 +67,8 @@ def test_config_errors(tmp_path, facegood):
         load_training_config(path, ["optim.max_stepz=3"])
     with pytest.raises(ValueError, match="stage"):
         load_training_config(path, ["stage=third"])
+    with pytest.raises(ValueError, match="save_dtype"):
+        load_training_config(path, ["trainer.save_dtype=int8"])
     with pytest.raises(FileNotFoundError):
         load_training_config(tmp_path / "missing.yaml")
 
@@ -85,6 +88,30 @@ def test_two_stage_smoke_run_and_resume(tmp_path, facegood):
     assert main(["train", "--config", str(motion_config), "--set", "optim.max_steps=4", "trainer.resume=last"]) == 0
     checkpoint = torch.load(tmp_path / "motion_run" / "checkpoints" / "last.ckpt", weights_only=False)
     assert checkpoint["global_step"] == 4
+
+    # stage-2 fine-tuning of the whole model with the lip-reading loss on rendered mouths
+    finetune = write_config(tmp_path, facegood, "motion", init_checkpoint="motion_run")
+    overrides = ["optim.lip_reading_weight=0.5", "optim.max_steps=1", "data.window_seconds=0.5",
+                 "trainer.output=finetune_run", "trainer.save_dtype=float16"]
+    assert main(["train", "--config", str(finetune), "--set", *overrides]) == 0
+    tuned, start = SpeechMotionModel.from_pretrained(tmp_path / "finetune_run"), SpeechMotionModel.from_pretrained(
+        tmp_path / "motion_run")
+    assert "train/lip_reading" in (tmp_path / "finetune_run" / "logs" / "csv" / "version_0" / "metrics.csv").read_text()
+    stored = safetensors.torch.load_file(tmp_path / "finetune_run" / "model.safetensors")
+    assert stored["transformer.feature_std"].dtype == torch.float16  # loaded back as float32
+    torch.testing.assert_close(tuned.transformer.feature_std, start.transformer.feature_std, rtol=1e-3, atol=0)
+    assert not torch.equal(tuned.transformer.heads.heads["arkit"].weight, start.transformer.heads.heads["arkit"].weight)
+    with pytest.raises(ValueError, match="stage 'motion' only"):
+        load_and_train(tmp_path, facegood, "prior", init_checkpoint="motion_run")
+    with pytest.raises(ValueError, match="config differs"):
+        other_model = {**TINY_MODEL, "window_seconds": 2.0}
+        load_and_train(tmp_path, facegood, "motion", init_checkpoint="motion_run", model=other_model)
+
+
+def load_and_train(folder: Path, facegood: Path, stage: str, **sections):
+    from facemotion.training.train import train
+
+    return train(load_training_config(write_config(folder, facegood, stage, **sections)))
 
 
 def test_motion_stage_needs_its_prior(tmp_path, facegood):
