@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from facemotion.animation import FaceAnimation
 from facemotion.audio.features import LOUDNESS_HOP, loudness_db, pool_to_frames
-from facemotion.audio.io import SAMPLE_RATE, AudioInfo, audio_info, iter_audio_blocks, load_audio
+from facemotion.audio.io import SAMPLE_RATE, AudioInfo, audio_info, iter_audio_blocks
 from facemotion.audio.vad import speech_spans
 from facemotion.expression.emotion import compose_emotion
 from facemotion.face_models.names import ARKIT_52
@@ -50,12 +50,14 @@ class SpeechAnalysis:
         phonemes: phoneme segments in time order, seconds.
         speech_spans: ``(start, end)`` spans of voice activity, seconds.
         loudness_db: (ceil(S / 160),) float32 level in dBFS per 10 ms at 16 kHz.
+        waveform: (S,) float32 speech at 16 kHz when asked for (``keep_waveform``), else None.
     """
 
     info: AudioInfo
     phonemes: tuple[PhonemeSegment, ...]
     speech_spans: tuple[tuple[float, float], ...]
     loudness_db: np.ndarray
+    waveform: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -101,12 +103,12 @@ class SpeechToFace:
         fps = float(fps)
         if not (math.isfinite(fps) and fps > 0):
             raise ValueError(f"fps must be a finite number > 0, got {fps}")
-        analysis = analyse_speech(speech, transcript, progress)
+        analysis = analyse_speech(speech, transcript, progress, keep_waveform=self.model is not None)
         n_frames = math.ceil(analysis.info.n_samples * fps / analysis.info.sample_rate - 1e-9)
         if self.model is None:
             weights = self.motion(analysis, fps, n_frames)
         else:
-            weights = self.learned_motion(load_audio(analysis.info.path), analysis, fps, n_frames)
+            weights = self.learned_motion(analysis.waveform, analysis, fps, n_frames)
         return FaceAnimation(
             fps=fps,
             weights=weights,
@@ -147,13 +149,16 @@ class SpeechToFace:
         return np.clip(weights, 0.0, 1.0)
 
 
-def analyse_speech(speech: str | Path, transcript: str | None = None, progress: bool = False) -> SpeechAnalysis:
+def analyse_speech(
+    speech: str | Path, transcript: str | None = None, progress: bool = False, keep_waveform: bool = False
+) -> SpeechAnalysis:
     """Voice activity, loudness and phonemes of a speech file, read block by block.
 
     Without a transcript the speech spans of each block are phone-recognised on their own, so memory
     stays bounded on inputs of any length; with a transcript the whole waveform is force-aligned at once,
     which takes files up to :data:`~facemotion.text.alignment.MAX_ALIGN_SECONDS` long (longer ones fall
-    back to phone recognition with a warning).
+    back to phone recognition with a warning). ``keep_waveform`` keeps the 16 kHz samples in the result (for
+    the learned model, which needs the whole take), so the file is decoded once.
 
     Raises:
         FileNotFoundError, ValueError: as :meth:`SpeechToFace.__call__`.
@@ -181,12 +186,15 @@ def analyse_speech(speech: str | Path, transcript: str | None = None, progress: 
             loudness.append(loudness_db(block))
             if transcript is None:
                 phonemes += _recognized_in_spans(block, block_spans, offset)
-            else:
+            if transcript is not None or keep_waveform:
                 blocks.append(block)
             bar.update(round(min(offset + BLOCK_SECONDS, info.duration)) - bar.n)
+    waveform = np.concatenate(blocks) if blocks else None
     if transcript is not None:
-        phonemes = phonemes_for(np.concatenate(blocks), transcript)
-    return SpeechAnalysis(info, tuple(phonemes), tuple(spans), np.concatenate(loudness))
+        phonemes = phonemes_for(waveform, transcript)
+    return SpeechAnalysis(
+        info, tuple(phonemes), tuple(spans), np.concatenate(loudness), waveform if keep_waveform else None
+    )
 
 
 def animate(
