@@ -151,8 +151,8 @@ class SpeechMotionModel(torch.nn.Module):
             (ceil(S / 16000 * fps), D) float32 at :attr:`fps`; ARKit weights clipped to [0, 1].
 
         Raises:
-            ValueError: for an unknown emotion, intensity outside [0, 1], a style out of range, or a waveform
-                that is not 1-D and finite.
+            ValueError: for an unknown emotion, intensity outside [0, 1] or not 0 for neutral, a style out of
+                range, or a waveform that is not 1-D and finite.
         """
         if waveform.ndim != 1 or not len(waveform) or not np.all(np.isfinite(waveform)):
             raise ValueError("waveform must be a non-empty 1-D array of finite samples")
@@ -183,6 +183,8 @@ class SpeechMotionModel(torch.nn.Module):
             raise ValueError(f"emotion must be one of {EMOTIONS}, got {emotion!r}")
         if not 0.0 <= intensity <= 1.0:
             raise ValueError(f"intensity must be in [0, 1], got {intensity}")
+        if emotion == "neutral" and intensity != 0.0:
+            raise ValueError(f"neutral has no intensity (it is no expression): give 0, got {intensity}")
         n_styles = 1 if self.prior is None else self.prior.config.n_styles
         if not 0 <= style < n_styles:
             raise ValueError(f"style must be in [0, {n_styles}), got {style}")

@@ -5,7 +5,8 @@ Disentanglement", SIGGRAPH Asia 2023): a temporal convolution + transformer enco
 ``(B, T, D)`` into a sequence of content latents at ``T / downsample`` and one emotion latent per sequence. The
 decoder keeps the two apart by construction: a speech decoder rebuilds the speech motion from the content latents
 and the speaking style alone, an expression decoder turns the emotion latent, the emotion category (the 8 MEAD
-categories), its intensity (0..1) and the style into one expression per sequence, and the two are composed
+categories), its intensity (0..1) and the style into one expression per sequence, scaled by the intensity (so
+intensity 0, which neutral always has, is exactly no expression), and the two are composed
 (:func:`compose`: for ARKit weights the probabilistic union of :func:`~facemotion.expression.emotion.compose_emotion`,
 which leaves the speech's jaw as it is; for other representations a sum). The emotion latent has a conditional
 prior ``N(mu(condition), I)``, so a motion can be decoded from content alone with any emotion. Training (see
@@ -13,7 +14,9 @@ prior ``N(mu(condition), I)``, so a motion can be decoded from content alone wit
 emotion of another must give the first sequence's speech with the second's emotion.
 
 Why by construction: a decoder that mixed both latents freely (our first version) learned to close the jaw
-under every emotion (mean jawOpen 0.33 neutral vs 0.10 happy on the same speech), i.e. content was not kept.
+under every emotion (mean jawOpen 0.33 neutral vs 0.10 happy on the same speech), i.e. content was not kept; and an
+expression decoder without the intensity factor gave neutral speech a standing expression (mouthSmileLeft 0.15,
+mouthFrownRight 0.12 in the weights of commit c8242d8), since nothing pinned its output at intensity 0.
 """
 
 from dataclasses import dataclass
@@ -52,6 +55,25 @@ class TemporalVAEConfig:
     downsample: int = 2
     n_styles: int = 1
     dropout: float = 0.0
+
+
+@dataclass(frozen=True)
+class EmotionCondition:
+    """What a motion's emotion is conditioned on, for a batch.
+
+    Attributes:
+        embedding: (B, d_model) emotion embedding x intensity + style embedding.
+        intensity: (B,) emotion intensities in [0, 1], the scale of the expression.
+        style: (B,) int64 speaking-style ids.
+    """
+
+    embedding: torch.Tensor
+    intensity: torch.Tensor
+    style: torch.Tensor
+
+    def __getitem__(self, rows) -> "EmotionCondition":
+        """The conditions of some rows of the batch (any tensor index)."""
+        return EmotionCondition(self.embedding[rows], self.intensity[rows], self.style[rows])
 
 
 @dataclass(frozen=True)
@@ -106,13 +128,14 @@ class TemporalVAE(torch.nn.Module):
             torch.nn.Linear(config.emotion_dim + d, d), torch.nn.GELU(), torch.nn.Linear(d, config.motion_dim)
         )
 
-    def condition(self, emotion: torch.Tensor, intensity: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
-        """(B,) emotion indices into EMOTIONS, (B,) intensities in [0, 1], (B,) style ids -> (B, d_model)."""
-        return self.emotion_embedding(emotion) * intensity[:, None] + self.style_embedding(style)
+    def condition(self, emotion: torch.Tensor, intensity: torch.Tensor, style: torch.Tensor) -> EmotionCondition:
+        """(B,) emotion indices into EMOTIONS, (B,) intensities in [0, 1], (B,) style ids -> the condition."""
+        embedding = self.emotion_embedding(emotion) * intensity[:, None] + self.style_embedding(style)
+        return EmotionCondition(embedding, intensity, style)
 
-    def prior_emotion(self, condition: torch.Tensor) -> torch.Tensor:
-        """(B, d_model) condition -> (B, emotion_dim) mean of the conditional emotion prior (unit variance)."""
-        return self.emotion_prior(condition)
+    def prior_emotion(self, condition: EmotionCondition) -> torch.Tensor:
+        """The condition -> (B, emotion_dim) mean of the conditional emotion prior (unit variance)."""
+        return self.emotion_prior(condition.embedding)
 
     def encode(self, motion: torch.Tensor) -> MotionPosterior:
         """(B, T, D) motion -> posterior over (B, ceil(T / downsample), content_dim) and (B, emotion_dim)."""
@@ -134,20 +157,19 @@ class TemporalVAE(torch.nn.Module):
         x = self.up(self._attend(self.decoder, x).transpose(1, 2)).transpose(1, 2)[:, :n_frames]
         return self.motion_out(x)  # linear, as the heads (see MotionHeads)
 
-    def expression(self, emotion_latent: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
-        """Emotion latent (B, E) and condition (B, d) -> (B, 1, D) expression, composed over the speech."""
-        return self.expression_out(torch.cat([emotion_latent, condition], dim=-1))[:, None]
+    def expression(self, emotion_latent: torch.Tensor, condition: EmotionCondition) -> torch.Tensor:
+        """Emotion latent (B, E) and condition -> (B, 1, D) expression, composed over the speech.
+
+        The decoder's output times the intensity: zero at intensity 0 whatever the latent and style.
+        """
+        expression = self.expression_out(torch.cat([emotion_latent, condition.embedding], dim=-1))
+        return (condition.intensity[:, None] * expression)[:, None]
 
     def decode(
-        self,
-        content: torch.Tensor,
-        emotion_latent: torch.Tensor,
-        condition: torch.Tensor,
-        style: torch.Tensor,
-        n_frames: int,
+        self, content: torch.Tensor, emotion_latent: torch.Tensor, condition: EmotionCondition, n_frames: int
     ) -> torch.Tensor:
-        """Content (B, T', C), emotion latent (B, E), condition (B, d), style ids (B,) -> (B, n_frames, D) motion."""
-        speech = self.decode_speech(content, style, n_frames)
+        """Content (B, T', C), emotion latent (B, E) and condition -> (B, n_frames, D) motion."""
+        speech = self.decode_speech(content, condition.style, n_frames)
         return compose(speech, self.expression(emotion_latent, condition), self.config.representation)
 
     def _attend(self, stack: torch.nn.ModuleList, x: torch.Tensor) -> torch.Tensor:
@@ -165,7 +187,7 @@ class TemporalVAE(torch.nn.Module):
             posterior.sample() if self.training else (posterior.content_mean, posterior.emotion_mean)
         )
         condition = self.condition(emotion, intensity, style)
-        return self.decode(content, emotion_latent, condition, style, motion.shape[1]), posterior
+        return self.decode(content, emotion_latent, condition, motion.shape[1]), posterior
 
     def sample(
         self,
@@ -179,7 +201,7 @@ class TemporalVAE(torch.nn.Module):
         n_latents = -(-n_frames // self.config.downsample)
         content = torch.randn(len(emotion), n_latents, self.config.content_dim, generator=generator)
         condition = self.condition(emotion, intensity, style)
-        return self.decode(content.to(condition.device), self.prior_emotion(condition), condition, style, n_frames)
+        return self.decode(content.to(style.device), self.prior_emotion(condition), condition, n_frames)
 
 
 def compose(speech: torch.Tensor, expression: torch.Tensor, representation: str) -> torch.Tensor:

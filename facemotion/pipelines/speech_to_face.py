@@ -218,7 +218,7 @@ def animate(
 
     Raises:
         FileNotFoundError: for a model folder that is not one.
-        ValueError: for an unknown motion mode or emotion, or intensity outside [0, 1]; and as
+        ValueError: for an unknown motion mode or emotion, intensity outside [0, 1] or not 0 for neutral; and as
             :meth:`SpeechToFace.__call__`.
     """
     if motion not in MOTION_MODES:

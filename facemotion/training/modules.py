@@ -9,7 +9,7 @@ lip-reading loss on rendered mouths).
 import functools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import lightning
 import numpy as np
@@ -120,7 +120,7 @@ class PriorTraining(_Training):
         posterior = prior.encode(motion)
         content, emotion_latent = posterior.sample()
         condition = prior.condition(batch["emotion"], batch["intensity"], batch["style"])
-        reconstruction = prior.decode(content, emotion_latent, condition, batch["style"], motion.shape[1])
+        reconstruction = prior.decode(content, emotion_latent, condition, motion.shape[1])
         kl = kl_divergence(posterior.content_mean, posterior.content_log_var) + kl_divergence(
             posterior.emotion_mean, posterior.emotion_log_var, prior.prior_emotion(condition)
         )
@@ -146,9 +146,8 @@ class PriorTraining(_Training):
         other = torch.roll(torch.arange(len(content), device=content.device), 1)
         poses = self.emotion_poses[batch["emotion"][other]] * batch["intensity"][other, None]
         target = batch["speech"] + (1.0 - batch["speech"]) * poses[:, None, :]
-        swapped = self.model.prior.decode(
-            content, emotion_latent[other], condition[other], batch["style"], target.shape[1]
-        )
+        swapped_condition = replace(condition[other], style=batch["style"])  # the speech keeps its style
+        swapped = self.model.prior.decode(content, emotion_latent[other], swapped_condition, target.shape[1])
         return masked_mse(swapped, target, batch["mask"])
 
     def predict_take(self, take: TrainingTake) -> np.ndarray:

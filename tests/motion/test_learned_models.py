@@ -62,11 +62,23 @@ def test_emotion_is_one_expression_laid_over_speech_that_ignores_it():
     vae = TemporalVAE(TINY_PRIOR).eval()
     content, style = torch.randn(2, 8, 4), torch.tensor([1, 1])
     condition = vae.condition(torch.tensor([1, 3]), torch.tensor([1.0, 0.7]), style)  # happy, sad
-    motion = vae.decode(content, vae.prior_emotion(condition), condition, style, 16)
+    motion = vae.decode(content, vae.prior_emotion(condition), condition, 16)
     speech = vae.decode_speech(content, style, 16)
     expression = (motion - speech) / (1.0 - speech)  # the ARKit union, inverted
     torch.testing.assert_close(expression, expression[:, :1].expand_as(expression), atol=1e-4, rtol=1e-4)
     assert not torch.allclose(motion[0], motion[1])
+
+
+def test_intensity_zero_is_no_expression_whatever_the_latent():
+    """Neutral (always intensity 0) decodes to the speech alone, even with an emotion latent far from its prior."""
+    torch.manual_seed(0)
+    vae = TemporalVAE(TINY_PRIOR).eval()
+    content, style = torch.randn(3, 8, 4), torch.tensor([0, 1, 1])
+    condition = vae.condition(torch.tensor([0, 1, 3]), torch.zeros(3), style)  # neutral, happy, sad
+    motion = vae.decode(content, 5 * torch.randn(3, TINY_PRIOR.emotion_dim), condition, 16)
+    torch.testing.assert_close(motion, vae.decode_speech(content, style, 16), atol=0, rtol=0)
+    half = vae.condition(torch.tensor([1]), torch.tensor([0.5]), style[:1])
+    assert vae.expression(vae.prior_emotion(half), half).abs().max() > 0
 
 
 def test_speech_features_are_standardised_with_training_statistics(tmp_path):
@@ -128,7 +140,12 @@ def test_generate_any_length_and_save_load_round_trip(model, tmp_path):
 
 @pytest.mark.parametrize(
     "kwargs, error",
-    [({"emotion": "joy"}, "emotion"), ({"intensity": 1.5}, "intensity"), ({"style": 2}, "style")],
+    [
+        ({"emotion": "joy"}, "emotion"),
+        ({"intensity": 1.5}, "intensity"),
+        ({"emotion": "neutral", "intensity": 0.5}, "neutral has no intensity"),
+        ({"style": 2}, "style"),
+    ],
 )
 def test_generate_refuses_bad_conditions(model, kwargs, error):
     with pytest.raises(ValueError, match=error):

@@ -13,7 +13,10 @@ EMOTIONS = ("happy", "sad", "neutral")
 @pytest.fixture(scope="module")
 def happy_sad_neutral(speech_clips):
     path, text = next((p, t) for p, t in speech_clips.items() if p.name == "arctic_a0007.wav")
-    return [animate(path, text, motion="learned", emotion=emotion, intensity=1.0).weights for emotion in EMOTIONS]
+    return [
+        animate(path, text, motion="learned", emotion=emotion, intensity=float(emotion != "neutral")).weights
+        for emotion in EMOTIONS
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +45,20 @@ def test_emotion_keeps_the_speech_content(happy_sad_neutral, emotion):
     jaw = ARKIT_INDEX["jawOpen"]
     assert np.abs(happy[:, jaw] - other[:, jaw]).max() <= 0.05
     assert happy[:, jaw].max() > 0.1  # the mouth still speaks
+
+
+def test_neutral_shows_no_emotion_channels(happy_sad_neutral):
+    """Neutral is no expression: the channels the FACS recipes move and the capture never does stay at rest."""
+    neutral = happy_sad_neutral[EMOTIONS.index("neutral")]
+    recipe_only = ["browInnerUp", "browDownLeft", "cheekSquintLeft", "eyeSquintLeft", "noseSneerLeft", "eyeWideLeft"]
+    moved = neutral[:, [ARKIT_INDEX[n] for n in recipe_only]]
+    assert moved.max() < 0.1 and moved.mean() < 0.02
+    assert channel(neutral, "mouthSmileLeft", "mouthSmileRight", "mouthFrownLeft", "mouthFrownRight") < 0.02
+
+
+def test_neutral_takes_no_intensity(speech_clips):
+    with pytest.raises(ValueError, match="neutral has no intensity"):
+        animate(next(iter(speech_clips)), motion="learned", emotion="neutral", intensity=1.0)
 
 
 def test_emotion_needs_the_learned_motion(speech_clips):
