@@ -21,8 +21,9 @@ is 0 because it is trained beforehand), or the model folder given with ``--model
 ``(name, fit)`` entries of :data:`METHODS` with ``fit(train_clips) -> predict`` and
 ``predict(clip) -> (T, 52)`` ARKit weights.
 
-Usage: ``python -m benchmarks.motion_quality [--data DIR] [--model DIR]`` from the repository root; needs
-``../shared/data/facegood``.
+Usage: ``python -m benchmarks.motion_quality [--data DIR] [--model DIR] [--official-rows]`` from the repository
+root; needs ``../shared/data/facegood``. ``--official-rows`` maps the captures as issue 4 measured its reference
+numbers (the spreadsheet's valid rows alone).
 """
 
 import argparse
@@ -41,7 +42,7 @@ import torch
 from benchmarks.baselines import LoudnessJawBaseline, RidgeMelBaseline
 from facemotion.audio.io import SAMPLE_RATE
 from facemotion.data.clip import MotionClip
-from facemotion.data.facegood import FACEGOOD_TRAIN, FACEGOOD_VALIDATION, load_facegood
+from facemotion.data.facegood import FACEGOOD_TRAIN, FACEGOOD_VALIDATION, UNMAPPED_CHANNEL_TERMS, load_facegood
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.face_models.names import ARKIT_52
 from facemotion.lipreading import default_sync_expert
@@ -128,10 +129,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA, help="the FACEGOOD folder (default: %(default)s)")
     parser.add_argument("--model", type=Path, help="a model folder of `facemotion train` (default: the shipped one)")
+    parser.add_argument(
+        "--official-rows",
+        action="store_true",
+        help="map the captures through the spreadsheet's valid rows alone, without the mouth_oh_c / mouth_oo_c "
+        "terms (issue 4's protocol); the baselines are fitted so, the learned model stays as trained",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    train = [cropped(load_facegood(args.data, name)) for name in FACEGOOD_TRAIN]
-    test = cropped(load_facegood(args.data, FACEGOOD_VALIDATION[0]))
+    extra_terms = {} if args.official_rows else UNMAPPED_CHANNEL_TERMS
+    train = [cropped(load_facegood(args.data, name, extra_terms)) for name in FACEGOOD_TRAIN]
+    test = cropped(load_facegood(args.data, FACEGOOD_VALIDATION[0], extra_terms))
     rig = ARKitRig.default()
     region = arkit_lip_region(rig)
     print(

@@ -195,13 +195,14 @@ def _parse_expression(text: str, path: Path, number: int) -> tuple[str, ...]:
     return channels
 
 
-def load_facegood(root: str | Path, name: str) -> MotionClip:
+def load_facegood(root: str | Path, name: str, extra_terms: Mapping[str, Terms] = UNMAPPED_CHANNEL_TERMS) -> MotionClip:
     """Load one FACEGOOD take as an ARKit-52 clip.
 
     Args:
         root: the folder holding ``NAME.wav``, ``bs_value_NAME.npy``, :data:`FACEGOOD_CHANNEL_NAMES` and
             :data:`FACEGOOD_MAPPING` (``../shared/data/facegood``).
         name: the take, e.g. ``"1114_2_01"`` (:data:`FACEGOOD_TRAIN`, :data:`FACEGOOD_VALIDATION`).
+        extra_terms: as :func:`read_arkit_mapping`; ``{}`` keeps the spreadsheet's valid rows alone.
 
     Returns:
         A clip with ``"arkit"`` motion (T, 52) float32 at 30 fps through :func:`read_arkit_mapping`,
@@ -224,7 +225,7 @@ def load_facegood(root: str | Path, name: str) -> MotionClip:
             f"{values_file} has shape {values.shape}, expected (T, {len(channel_names)}) columns "
             f"named by {FACEGOOD_CHANNEL_NAMES}"
         )
-    weights, mask = read_arkit_mapping(root / FACEGOOD_MAPPING).apply(values, channel_names)
+    weights, mask = read_arkit_mapping(root / FACEGOOD_MAPPING, extra_terms).apply(values, channel_names)
     audio = read_speech(root / f"{name}.wav", len(weights), FACEGOOD_FPS, values_file)
     return MotionClip(
         name=name,

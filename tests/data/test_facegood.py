@@ -174,6 +174,12 @@ def test_load_a_synthetic_take(synthetic_facegood):
         clip.motion[:, ARKIT_INDEX["mouthClose"]], values[:, RIG.index("mouth_chew_c")], rtol=1e-6
     )
     assert clip.channel_mask.sum() == 4
+    jaw = ARKIT_INDEX["jawOpen"]
+    stretch, oh = values[:, RIG.index("mouth_stretch_c")], values[:, RIG.index("mouth_oh_c")]
+    np.testing.assert_allclose(clip.motion[:, jaw], np.maximum(stretch, 0.4 * oh), rtol=1e-6)
+    official = load_facegood(root, "t_01", extra_terms={})  # the spreadsheet's valid rows alone
+    np.testing.assert_allclose(official.motion[:, jaw], stretch, rtol=1e-6)
+    np.testing.assert_array_equal(official.channel_mask, clip.channel_mask)
 
 
 def test_load_errors_name_the_file(synthetic_facegood, write_speech):
