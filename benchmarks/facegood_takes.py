@@ -20,20 +20,11 @@ import numpy as np
 from benchmarks.baselines import RidgeMelBaseline
 from benchmarks.motion_quality import DATA, cropped
 from facemotion.audio.vad import speech_spans
-from facemotion.data.clip import MotionClip
 from facemotion.data.facegood import FACEGOOD_TRAIN, FACEGOOD_VALIDATION, load_facegood
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.face_models.names import ARKIT_INDEX
 from facemotion.metrics import arkit_lip_lve_mm, arkit_lip_region
-
-
-def speech_frames(clip: MotionClip) -> np.ndarray:
-    """(T,) bool: frames whose centre lies in a span of voice activity."""
-    centres = (np.arange(clip.n_frames) + 0.5) / clip.fps
-    inside = np.zeros(clip.n_frames, bool)
-    for start, end in speech_spans(clip.audio):
-        inside |= (centres >= start) & (centres < end)
-    return inside
+from facemotion.pipelines.speech_to_face import span_mask
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -48,7 +39,8 @@ def main(argv: list[str] | None = None) -> None:
     for name, clip in clips.items():
         others = [c for n, c in clips.items() if n != name and n in FACEGOOD_TRAIN]
         ridge[name] = RidgeMelBaseline.fit(others).predict(clip)
-        predicted, captured, speech = ridge[name][:, jaw], clip.motion[:, jaw], speech_frames(clip)
+        speech = span_mask(speech_spans(clip.audio), clip.fps, clip.n_frames)
+        predicted, captured = ridge[name][:, jaw], clip.motion[:, jaw]
         print(
             f"{name:<10} {f'{len(others)} train takes':<16} {speech.mean():>6.0%} {captured[speech].mean():>13.3f} "
             f"{clip.motion[:, funnel].mean():>6.3f} {np.corrcoef(predicted, captured)[0, 1]:>6.3f} "

@@ -10,6 +10,7 @@
 import functools
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -130,7 +131,7 @@ class SpeechToFace:
         motion = self.model.generate(waveform, keys, self.emotion, self.intensity)
         weights = FaceAnimation(fps=self.model.fps, weights=motion).resample(fps).weights
         weights = np.concatenate([weights, weights[-1:].repeat(max(0, n_frames - len(weights)), 0)])[:n_frames]
-        gate = rest_gate(_span_mask(analysis.speech_spans, fps, n_frames), fps, self.prosody)[:, None]
+        gate = rest_gate(span_mask(analysis.speech_spans, fps, n_frames), fps, self.prosody)[:, None]
         rest = compose_emotion(np.zeros((1, len(ARKIT_52)), np.float32), self.emotion, self.intensity)
         weights = gate * weights + (1.0 - gate) * rest
         weights = close_lips(weights, lip_closure(keys, n_frames, fps, self.closure), self.closure)
@@ -139,7 +140,7 @@ class SpeechToFace:
     def motion(self, analysis: SpeechAnalysis, fps: float, n_frames: int) -> np.ndarray:
         """Complete the motion procedurally from the analysis: (T, 52) float32 ARKit weights in [0, 1]."""
         keys = key_motions(analysis.phonemes, self.visemes)
-        speech = _span_mask(analysis.speech_spans, fps, n_frames)
+        speech = span_mask(analysis.speech_spans, fps, n_frames)
         loudness = pool_to_frames(analysis.loudness_db, SAMPLE_RATE / LOUDNESS_HOP, fps, n_frames)
         weights = blend_key_motions(keys, n_frames, fps)
         weights = apply_prosody(
@@ -261,7 +262,8 @@ def _recognized_in_spans(
     return phonemes
 
 
-def _span_mask(spans: tuple[tuple[float, float], ...], fps: float, n_frames: int) -> np.ndarray:
+def span_mask(spans: Sequence[tuple[float, float]], fps: float, n_frames: int) -> np.ndarray:
+    """(n_frames,) bool: the frames (frame t at t / fps seconds) inside any ``(start, end)`` span, in seconds."""
     times = np.arange(n_frames) / fps
     mask = np.zeros(n_frames, bool)
     for start, end in spans:

@@ -160,8 +160,7 @@ def render_preview(
     Raises:
         ValueError: a suffix other than ``.mp4``, zero frames, an odd or too small size, ``compare`` at
             another fps or length, labels without compare or not two strings, non-ARKit channels, a field of
-            view outside (0, 180), or an
-            unreadable audio file.
+            view outside (0, 180), or an unreadable audio file.
         FileNotFoundError: ``audio`` does not exist, or the output folder does not exist.
         PermissionError, IsADirectoryError: from :func:`~facemotion.exporters.atomic.atomic_output`.
         ImportError: PyAV is not installed.
