@@ -10,7 +10,7 @@ BLENDER_VENV ?= .venv-blender
 BPY ?= bpy==5.0.1
 BROWSER_DEPS := tests/browser/node_modules/.package-lock.json
 
-.PHONY: demo test benchmark blender-env browser-deps clean weights sync-expert lipreading-finetune
+.PHONY: demo test benchmark blender-env browser-deps clean weights within-session sync-expert lipreading-finetune
 
 # torch goes in first and pinned, so that no other requirement pulls a different (CUDA) build.
 $(INSTALLED): setup.cfg pyproject.toml
@@ -60,6 +60,15 @@ weights: $(INSTALLED)
 	$(BIN)/facemotion train --config configs/facegood_motion.yaml
 	mkdir -p $(WEIGHTS)
 	cp runs/facegood_motion/config.json runs/facegood_motion/model.safetensors $(WEIGHTS)/
+
+# Issue 4's within-session check: both stages trained as for `make weights` but without 1114_2_05, then the quality
+# table on 1114_2_05 (the baselines fit on the same four takes); about 30 minutes on 2 CPU cores.
+WITHIN := 'data.train=["1114_2_01","1114_2_02","1114_2_03","1114_2_04"]' 'data.validation=["1114_2_05"]'
+within-session: $(INSTALLED)
+	$(BIN)/facemotion train --config configs/facegood_prior.yaml --set $(WITHIN) trainer.output=../runs/within_prior
+	$(BIN)/facemotion train --config configs/facegood_motion.yaml --set $(WITHIN) \
+		trainer.output=../runs/within_motion prior_checkpoint=../runs/within_prior
+	$(BIN)/python -m benchmarks.motion_quality --test 1114_2_05 --model runs/within_motion
 
 lipreading-finetune: $(INSTALLED)
 	$(BIN)/facemotion train --config configs/facegood_lipreading.yaml

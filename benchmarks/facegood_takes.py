@@ -2,7 +2,9 @@
 
 For every take the table gives how much of it is speech (Silero voice activity, :func:`speech_spans`), its mean
 captured jawOpen within speech and mouthFunnel overall, and how well the ridge baseline of
-:mod:`benchmarks.motion_quality` predicts its jawOpen: Pearson r over all frames and within speech only. A training
+:mod:`benchmarks.motion_quality` predicts it: jawOpen Pearson r over all frames and within speech only, the
+standard deviation of the predicted jawOpen over the captured one (below 1: the prediction moves less than the
+capture), and the lip LVE in mm (:func:`facemotion.metrics.arkit_lip_lve_mm`, the quality table's). A training
 take is predicted by a ridge fitted on the four other training takes (leave one out); the held-out take 1114_3_15
 by one fitted on all five, as in the quality table. The overall r rewards getting silence right, so a take that is
 mostly speech scores lower at the same within-speech r. A last line tells how much of the held-out take's lip error
@@ -34,7 +36,9 @@ def main(argv: list[str] | None = None) -> None:
     clips = {name: cropped(load_facegood(args.data, name)) for name in FACEGOOD_TRAIN + FACEGOOD_VALIDATION}
     jaw, funnel = ARKIT_INDEX["jawOpen"], ARKIT_INDEX["mouthFunnel"]
     print(f"{'take':<10} {'ridge fitted on':<16} {'speech':>6} {'jaw in speech':>13} {'funnel':>6}", end=" ")
-    print(f"{'r':>6} {'r in speech':>11}")
+    print(f"{'r':>6} {'r in speech':>11} {'std ratio':>9} {'lip LVE mm':>10}")
+    rig = ARKitRig.default()
+    region = arkit_lip_region(rig)
     ridge = {}
     for name, clip in clips.items():
         others = [c for n, c in clips.items() if n != name and n in FACEGOOD_TRAIN]
@@ -44,11 +48,10 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"{name:<10} {f'{len(others)} train takes':<16} {speech.mean():>6.0%} {captured[speech].mean():>13.3f} "
             f"{clip.motion[:, funnel].mean():>6.3f} {np.corrcoef(predicted, captured)[0, 1]:>6.3f} "
-            f"{np.corrcoef(predicted[speech], captured[speech])[0, 1]:>11.3f}"
+            f"{np.corrcoef(predicted[speech], captured[speech])[0, 1]:>11.3f} {predicted.std() / captured.std():>9.2f} "
+            f"{arkit_lip_lve_mm(ridge[name], clip.motion, rig, region):>10.2f}"
         )
     held_out = clips[FACEGOOD_VALIDATION[0]]
-    rig = ARKitRig.default()
-    region = arkit_lip_region(rig)
     weights = ridge[held_out.name]
     with_captured_jaw = weights.copy()
     with_captured_jaw[:, jaw] = held_out.motion[:, jaw]

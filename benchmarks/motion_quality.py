@@ -1,8 +1,11 @@
 """Motion quality on real captures: speech-to-ARKit methods scored on FACEGOOD's held-out take.
 
 Every method is fitted on the five training takes (``FACEGOOD_TRAIN``, 1114_2_01..05, about 9 minutes) and
-scored on ``1114_3_15`` (49 s), which no fitting step sees. Audio and motion of each take are cropped to the
-shorter of the two. Columns, from :func:`facemotion.metrics.arkit_quality` on the shipped ICT-FaceKit head:
+scored on ``1114_3_15`` (49 s), which no fitting step sees: a take of another recording session. ``--test
+1114_2_05`` (or another training take) is the within-session check: the methods fit on the four other training
+takes, and the learned row needs a model trained without the test take (``make within-session``). Audio and
+motion of each take are cropped to the shorter of the two. Columns, from :func:`facemotion.metrics.arkit_quality`
+on the shipped ICT-FaceKit head:
 
 - ``jawOpen r``: Pearson correlation of the predicted and captured jawOpen curves (nan for a still jaw);
 - ``lip LVE mm``: both curves posed on the head; per frame the largest distance over the lip region
@@ -21,9 +24,9 @@ is 0 because it is trained beforehand), or the model folder given with ``--model
 ``(name, fit)`` entries of :data:`METHODS` with ``fit(train_clips) -> predict`` and
 ``predict(clip) -> (T, 52)`` ARKit weights.
 
-Usage: ``python -m benchmarks.motion_quality [--data DIR] [--model DIR] [--official-rows]`` from the repository
-root; needs ``../shared/data/facegood``. ``--official-rows`` maps the captures as issue 4 measured its reference
-numbers (the spreadsheet's valid rows alone).
+Usage: ``python -m benchmarks.motion_quality [--data DIR] [--model DIR] [--test TAKE] [--official-rows]`` from the
+repository root; needs ``../shared/data/facegood``. ``--official-rows`` maps the captures as issue 4 measured its
+reference numbers (the spreadsheet's valid rows alone).
 """
 
 import argparse
@@ -135,11 +138,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="map the captures through the spreadsheet's valid rows alone, without the mouth_oh_c / mouth_oo_c "
         "terms (issue 4's protocol); the baselines are fitted so, the learned model stays as trained",
     )
+    parser.add_argument(
+        "--test",
+        default=FACEGOOD_VALIDATION[0],
+        choices=FACEGOOD_TRAIN + FACEGOOD_VALIDATION,
+        help="the take scored (default: %(default)s); the methods fit on the training takes other than it",
+    )
     args = parser.parse_args(argv)
+    if args.test in FACEGOOD_TRAIN and args.model is None:
+        parser.error(f"the shipped model was trained on {args.test}: give --model, one trained without it")
     torch.set_num_threads(1)
     extra_terms = {} if args.official_rows else UNMAPPED_CHANNEL_TERMS
-    train = [cropped(load_facegood(args.data, name, extra_terms)) for name in FACEGOOD_TRAIN]
-    test = cropped(load_facegood(args.data, FACEGOOD_VALIDATION[0], extra_terms))
+    train = [cropped(load_facegood(args.data, name, extra_terms)) for name in FACEGOOD_TRAIN if name != args.test]
+    test = cropped(load_facegood(args.data, args.test, extra_terms))
     rig = ARKitRig.default()
     region = arkit_lip_region(rig)
     print(
