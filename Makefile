@@ -22,6 +22,7 @@ $(INSTALLED): setup.cfg pyproject.toml
 
 demo: $(INSTALLED)
 	mkdir -p out
+	@echo "make demo: animating the bundled sample (about half a minute; the steps follow)"
 	$(BIN)/facemotion animate assets/samples/LJ001-0001.flac --transcript assets/samples/LJ001-0001.txt -o out/demo.usda
 
 # Browser tests (glTF in three.js) need npm and Chromium; without them they skip.
@@ -59,7 +60,7 @@ weights: $(INSTALLED)
 	$(BIN)/facemotion train --config configs/facegood_prior.yaml
 	$(BIN)/facemotion train --config configs/facegood_motion.yaml
 	mkdir -p $(WEIGHTS)
-	cp runs/facegood_motion/config.json runs/facegood_motion/model.safetensors $(WEIGHTS)/
+	cp runs/facegood_motion/config.json runs/facegood_motion/model.safetensors runs/facegood_motion/visemes.yaml $(WEIGHTS)/
 
 # Issue 4's within-session check: both stages trained as for `make weights` but without 1114_2_05, then the quality
 # table on 1114_2_05 (the baselines fit on the same four takes); about 30 minutes on 2 CPU cores.

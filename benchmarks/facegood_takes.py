@@ -22,11 +22,17 @@ import numpy as np
 from benchmarks.baselines import RidgeMelBaseline
 from benchmarks.motion_quality import DATA, cropped
 from facemotion.audio.vad import speech_spans
+from facemotion.data.clip import MotionClip
 from facemotion.data.facegood import FACEGOOD_TRAIN, FACEGOOD_VALIDATION, load_facegood
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.face_models.names import ARKIT_INDEX
 from facemotion.metrics import arkit_lip_lve_mm, arkit_lip_region
 from facemotion.pipelines.speech_to_face import span_mask
+
+
+def speech_frames(clip: MotionClip) -> np.ndarray:
+    """(T,) bool: the clip's frames inside Silero voice activity of its own audio (the pipeline's span mask)."""
+    return span_mask(speech_spans(clip.audio), clip.fps, clip.n_frames)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -43,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, clip in clips.items():
         others = [c for n, c in clips.items() if n != name and n in FACEGOOD_TRAIN]
         ridge[name] = RidgeMelBaseline.fit(others).predict(clip)
-        speech = span_mask(speech_spans(clip.audio), clip.fps, clip.n_frames)
+        speech = speech_frames(clip)
         predicted, captured = ridge[name][:, jaw], clip.motion[:, jaw]
         print(
             f"{name:<10} {f'{len(others)} train takes':<16} {speech.mean():>6.0%} {captured[speech].mean():>13.3f} "

@@ -13,6 +13,25 @@ from facemotion.text.phonemes import PhonemeSegment
 if TYPE_CHECKING:
     from facemotion.face_models.arkit_to_flame import ARKitToFLAME
 
+MAX_FPS = 1000.0
+"""Highest frame rate facemotion makes frames at, frames per second: far above any capture or engine rate (ARKit
+records 60, high-speed face capture 240-960), and a bound on the memory a typo such as ``--fps 1e9`` asks for."""
+
+
+def check_fps(fps: float) -> float:
+    """``fps`` as a float, checked to be a frame rate facemotion can make frames at.
+
+    Raises:
+        TypeError: for a value that is not a real number.
+        ValueError: for a frame rate that is not finite, <= 0 or above :data:`MAX_FPS`.
+    """
+    if isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating)):
+        raise TypeError(f"fps must be a number, got {type(fps).__name__}")
+    fps = float(fps)
+    if not (math.isfinite(fps) and 0 < fps <= MAX_FPS):
+        raise ValueError(f"fps must be a number in (0, {MAX_FPS:g}], got {fps:g}")
+    return fps
+
 
 @dataclass(frozen=True)
 class FaceAnimation:
@@ -29,6 +48,8 @@ class FaceAnimation:
         flame_expression: (T, n_exp) float32 FLAME expression coefficients, when the animation was
             mapped to a user's FLAME model (:meth:`facemotion.face_models.arkit_to_flame.ARKitToFLAME.apply`).
         flame_jaw_pose: (T, 3) float32 FLAME jaw pose, axis-angle in radians; given with ``flame_expression``.
+        language: ISO 639-1 code of the speech (``"en"`` for an English transcript, Whisper's detected language
+            without one), or None when unknown.
 
     Raises:
         ValueError: for fps <= 0, weights that are not (T, C) finite values in [0, 1], a channel count
@@ -43,6 +64,7 @@ class FaceAnimation:
     audio_path: Path | None = None
     flame_expression: np.ndarray | None = None
     flame_jaw_pose: np.ndarray | None = None
+    language: str | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.fps) and self.fps > 0):
@@ -78,6 +100,20 @@ class FaceAnimation:
     def n_frames(self) -> int:
         """Number of frames T."""
         return len(self.weights)
+
+    @property
+    def words(self) -> tuple[tuple[str, float, float], ...]:
+        """``(word, start, end)`` of each aligned word in time order, seconds: consecutive phonemes of the same word
+        (two identical words with no pause between them read as one)."""
+        words: list[tuple[str, float, float]] = []
+        previous = None
+        for phoneme in self.phonemes:
+            if phoneme.word is not None and previous is not None and phoneme.word == previous.word:
+                words[-1] = (phoneme.word, words[-1][1], phoneme.end)
+            elif phoneme.word is not None:
+                words.append((phoneme.word, phoneme.start, phoneme.end))
+            previous = phoneme
+        return tuple(words)
 
     @property
     def duration(self) -> float:
@@ -132,11 +168,10 @@ class FaceAnimation:
         a target frame can be softened when going down in rate.
 
         Raises:
-            ValueError: for fps that is not a finite number > 0.
+            ValueError: for fps outside (0, :data:`MAX_FPS`].
+            TypeError: for fps that is not a number.
         """
-        fps = float(fps)
-        if not (math.isfinite(fps) and fps > 0):
-            raise ValueError(f"fps must be a finite number > 0, got {fps}")
+        fps = check_fps(fps)
         if self.n_frames == 0:
             return replace(self, fps=fps)
         n_frames = math.ceil(self.n_frames * fps / self.fps - 1e-9)

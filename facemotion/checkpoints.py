@@ -4,7 +4,9 @@ Shared by the learned motion model and the lip-sync expert. Each file is written
 (:func:`~facemotion.exporters.atomic.atomic_output`), so an interrupted save never leaves half a folder's file.
 """
 
+import dataclasses
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import safetensors.torch
@@ -54,11 +56,76 @@ def read_model_folder(directory: str | Path, kind: str) -> tuple[dict, dict[str,
 
     Raises:
         FileNotFoundError: when the folder or one of its two files is missing.
+        ValueError: when ``config.json`` is not a JSON object or ``model.safetensors`` is not a safetensors file
+            (the file named).
     """
     directory = Path(directory)
     for name in (CONFIG_FILE, WEIGHTS_FILE):
         if not (directory / name).is_file():
             raise FileNotFoundError(f"{directory / name} not found: not a {kind} folder")
-    state = safetensors.torch.load_file(directory / WEIGHTS_FILE)
+    try:
+        config = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{directory / CONFIG_FILE}: not a JSON file ({error})") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"{directory / CONFIG_FILE}: expected a JSON object, got {type(config).__name__}")
+    try:
+        state = safetensors.torch.load_file(directory / WEIGHTS_FILE)
+    except Exception as error:  # safetensors raises its own SafetensorError, OSError or RuntimeError
+        raise ValueError(f"{directory / WEIGHTS_FILE}: not a safetensors file ({error})".splitlines()[0]) from None
     state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
-    return json.loads((directory / CONFIG_FILE).read_text()), state
+    return config, state
+
+
+def build_from_config(directory: str | Path, build: Callable[[], torch.nn.Module]) -> torch.nn.Module:
+    """``build()``, with the TypeError or ValueError a bad config gives turned into a ValueError naming
+    ``<directory>/config.json`` (an unknown key, a value of the wrong type or out of range)."""
+    try:
+        return build()
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{Path(directory) / CONFIG_FILE}: not a valid config ({error})") from None
+
+
+def load_weights(
+    model: torch.nn.Module, state: dict[str, torch.Tensor], directory: str | Path, optional: tuple[str, ...] = ()
+) -> None:
+    """Load ``state`` into ``model``, checking first that every tensor fits.
+
+    Args:
+        model: the module built from the folder's config.
+        state: name -> tensor, as :func:`read_model_folder` returns it.
+        directory: the folder, named in the error.
+        optional: name prefixes of tensors the folder may leave out (e.g. a frozen speech encoder loaded
+            from its own path).
+
+    Raises:
+        ValueError: naming ``<directory>/model.safetensors`` and the first tensors that are missing, unexpected
+            or of another shape than the config gives.
+    """
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state and not k.startswith(optional)]
+    unexpected = [k for k in state if k not in expected]
+    misshapen = [
+        f"{k} {tuple(v.shape)} (config: {tuple(expected[k].shape)})"
+        for k, v in state.items() if k in expected and v.shape != expected[k].shape
+    ]
+    problems = [f"{label} {', '.join(names[:3])}{' ...' if len(names) > 3 else ''}"
+                for label, names in (("missing", missing), ("unexpected", unexpected), ("wrong shape", misshapen))
+                if names]
+    if problems:
+        raise ValueError(f"{Path(directory) / WEIGHTS_FILE}: weights do not fit {CONFIG_FILE}: {'; '.join(problems)}")
+    model.load_state_dict(state, strict=False)
+
+
+def config_from_dict(cls: type, values: dict, section: str = ""):
+    """The frozen dataclass ``cls`` from a dict of its fields (one level; nested sections are the caller's).
+
+    Raises:
+        ValueError: for keys that are not fields of ``cls`` (named, with ``section``) or a dict that is not one.
+    """
+    if not isinstance(values, dict):
+        raise ValueError(f"{section or cls.__name__} must be a mapping, got {type(values).__name__}")
+    unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
+    if unknown:
+        raise ValueError(f"unknown keys {unknown}{f' in {section}' if section else ''}")
+    return cls(**values)

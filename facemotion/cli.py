@@ -1,7 +1,8 @@
 """The ``facemotion`` command line.
 
 Exit codes: 0 success, 2 bad usage or bad input (missing or unreadable file, bad option value,
-unwritable output, no Blender environment for FBX), 1 internal error.
+unwritable output, disk full, no Blender environment for FBX), 1 internal error, 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM); every failure prints one line on stderr and leaves no output or temporary file.
 """
 
 import argparse
@@ -10,7 +11,11 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+from facemotion.interrupts import Terminated, terminate_cleanly
+
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+"""128 + the signal number, as shells report a process stopped by SIGINT or SIGTERM."""
 _BAD_INPUT = (ValueError, FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError, KeyError)
 
 
@@ -30,8 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     animate = commands.add_parser("animate", parents=[output], help="speech file in, ARKit-52 face animation out")
     animate.add_argument("speech", type=Path, help="speech audio (wav, flac, ogg, mp3; any rate, any channels)")
     text = animate.add_mutually_exclusive_group()
-    text.add_argument("--text", help="the transcript (English); without it phones are recognised from the audio")
+    text.add_argument("--text", help="the transcript (English); without it the speech is recognised (--recognizer)")
     text.add_argument("--transcript", type=Path, help="a UTF-8 text file holding the transcript")
+    animate.add_argument("--recognizer", default="whisper",
+                         help="without a transcript: whisper (Whisper base, then forced alignment; default), "
+                              "whisper-tiny.en (faster, English only), phonetic (pocketsphinx phones) "
+                              "or hama (hama's phone recogniser)")
     animate.add_argument("--fps", type=float, default=30.0, help="output frame rate (default 30)")
     animate.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     animate.add_argument("--preview", type=Path,
@@ -43,8 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     animate.add_argument("--model", type=Path, help="a model folder written by `facemotion train` (default: shipped)")
     animate.add_argument("--emotion", default="neutral",
                          help="with --motion learned: neutral happy sad surprised fear disgusted angry contempt")
-    animate.add_argument("--intensity", type=float, default=1.0,
-                         help="with --motion learned: emotion intensity 0..1 (default 1; ignored for neutral)")
+    animate.add_argument("--intensity", type=float,
+                         help="with --motion learned: emotion intensity 0..1 (default 1; neutral takes none)")
     animate.add_argument("--flame", type=Path,
                          help="your FLAME model folder: also write FLAME expression + jaw pose (needs -o NAME.npz)")
 
@@ -84,21 +93,42 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code (see the module docstring)."""
     args = build_parser().parse_args(argv)
     warnings.formatwarning = lambda message, *_, **__: f"facemotion: warning: {message}\n"
+    try:
+        with terminate_cleanly():
+            return _run(args)
+    except KeyboardInterrupt:
+        print("facemotion: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Terminated:
+        print("facemotion: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run one sub-command; an error becomes one line on stderr and its exit code."""
     from facemotion.exporters import BlenderNotFoundError
+    from facemotion.exporters.atomic import DISK_FULL_ERRNOS
 
     try:
         return {"animate": _animate, "export": _export, "retarget": _retarget, "render": _render, "train": _train}[
             args.command
         ](args)
     except (*_BAD_INPUT, BlenderNotFoundError) as error:
-        print(f"facemotion: error: {_message(error)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except Exception as error:  # an internal failure: say so, with a stable exit code
+        return _error(_message(error))
+    except Exception as error:
+        if isinstance(error, OSError) and error.errno in DISK_FULL_ERRNOS:  # the user's disk, not our bug
+            return _error(_message(error))
+        # an internal failure: say so, with a stable exit code
         print(f"facemotion: internal error: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _error(message: str) -> int:
+    print(f"facemotion: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -110,21 +140,23 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _animate(args: argparse.Namespace) -> int:
+    _progress(args, "loading PyTorch and the speech models")
+    from facemotion.animation import check_fps
     from facemotion.exporters import check_output_path
+    from facemotion.expression.emotion import emotion_intensity
     from facemotion.pipelines.speech_to_face import animate
 
     check_output_path(args.output)
     if args.preview is not None:
         _check_preview_path(args.preview, args)
+    check_fps(args.fps)
+    emotion_intensity(args.emotion, args.intensity)
+    transcript = args.text if args.transcript is None else _read_transcript(args.transcript)
     mapping = None if args.flame is None else _flame_mapping(args.flame, args.output)
-    transcript = args.text
-    if args.transcript is not None:
-        if not args.transcript.is_file():
-            raise FileNotFoundError(f"transcript file not found: {args.transcript}")
-        transcript = args.transcript.read_text(encoding="utf-8")
-    intensity = 0.0 if args.emotion == "neutral" else args.intensity
+    _progress(args, f"animating {args.speech}: voice activity, phonemes, {args.motion} motion")
     animation = animate(
-        args.speech, transcript, args.fps, not args.quiet, args.motion, args.emotion, intensity, args.model
+        args.speech, transcript, args.fps, not args.quiet, args.motion, args.emotion, args.intensity, args.model,
+        args.recognizer
     )
     code = _write(animation if mapping is None else animation.to_flame(mapping), args)
     if args.preview is not None:
@@ -132,14 +164,34 @@ def _animate(args: argparse.Namespace) -> int:
     return code
 
 
+def _progress(args: argparse.Namespace, step: str) -> None:
+    """Say on stdout, unless ``--quiet``, what the next long step is (``make demo`` was silent for a minute)."""
+    if not args.quiet:
+        print(f"facemotion: {step} ...", flush=True)
+
+
+def _read_transcript(path: Path) -> str:
+    """The text of a UTF-8 transcript file; errors name the file."""
+    from facemotion.inputs import input_file
+
+    data = input_file(path, "transcript file").read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"transcript file {path} is not UTF-8 text ({error.reason} at byte {error.start})") from None
+
+
 def _check_preview_path(path: Path, args: argparse.Namespace) -> None:
     """Fail before the long work when the preview cannot be written."""
     from facemotion.exporters.atomic import check_writable
+    from facemotion.rendering.video import check_size
 
     if path.suffix.lower() != ".mp4":
         raise ValueError(f"--preview writes an .mp4 video, got {path.name!r}")
-    if args.preview_size < 16 or args.preview_size % 2:
-        raise ValueError(f"--preview-size must be an even number >= 16, got {args.preview_size}")
+    try:
+        check_size(args.preview_size)
+    except ValueError as error:
+        raise ValueError(f"--preview-{error}") from None
     check_writable(path)
 
 
@@ -222,4 +274,9 @@ def _write(animation, args: argparse.Namespace) -> int:
 
 
 def _message(error: BaseException) -> str:
-    return str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+    """The error's own words: a KeyError's message unquoted, an OSError's without its ``[Errno N]`` prefix."""
+    if isinstance(error, KeyError) and error.args:
+        return str(error.args[0])
+    if isinstance(error, OSError) and error.strerror and error.filename is None:
+        return error.strerror
+    return str(error)

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from facemotion.animation import FaceAnimation
+from facemotion.animation import MAX_FPS, FaceAnimation
 from facemotion.face_models.names import ARKIT_52
 
 
@@ -28,10 +28,16 @@ def test_resample_to_same_rate_is_identity():
     np.testing.assert_array_equal(animation.resample(30.0).weights, animation.weights)
 
 
-@pytest.mark.parametrize("fps", [0.0, -24.0, float("nan")])
+@pytest.mark.parametrize("fps", [0.0, -24.0, float("nan"), 1e9, MAX_FPS + 1])
 def test_resample_rejects_bad_fps(fps):
-    with pytest.raises(ValueError, match="fps must be a finite number > 0"):
+    with pytest.raises(ValueError, match=r"fps must be a number in \(0, 1000\]"):
         ramp().resample(fps)
+
+
+def test_resample_takes_the_highest_frame_rate_and_refuses_a_string():
+    assert ramp().resample(MAX_FPS).fps == MAX_FPS
+    with pytest.raises(TypeError, match="fps must be a number, got str"):
+        ramp().resample("60")
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -1,7 +1,10 @@
 """The command line: outputs, exit codes (0 ok, 2 bad input, 1 internal error), nothing half-written."""
 
+import os
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -106,7 +109,7 @@ def test_export_converts_and_resamples_a_saved_take(arctic, tmp_path, capsys):
     assert run("export", take, "--units", "cm", "--point-cache", "-o", tmp_path / "cache.usdc") == 0
     assert read_json_curves(tmp_path / "take.json").n_frames == 2 * read_npz(take).n_frames
     assert run("export", tmp_path / "missing.npz", "-o", tmp_path / "x.usda") == 2
-    assert "no such NPZ file" in capsys.readouterr().err
+    assert "NPZ take not found" in capsys.readouterr().err
 
 
 def test_fbx_without_blender_is_bad_input_with_a_setup_hint(arctic, tmp_path, monkeypatch, capsys):
@@ -196,7 +199,7 @@ def test_animate_with_a_preview(arctic, tmp_path, capsys):
 def test_lj001_preview_has_one_h264_stream_and_speech_of_its_duration(speech_clips, tmp_path):
     """Issue 5's check: what ffprobe would show of a default-size preview of LJ001-0001."""
     av = pytest.importorskip("av")
-    path, text = next((p, t) for p, t in speech_clips.items() if p.name == "LJ001-0001.wav")
+    path, text = next((p, t) for p, t in speech_clips.items() if p.stem == "LJ001-0001")
     assert run("animate", path, "--text", text, "-o", tmp_path / "lj.npz", "--preview", tmp_path / "lj.mp4", "-q") == 0
     with av.open(str(tmp_path / "lj.mp4")) as container:
         assert len(container.streams.video) == 1 and len(container.streams.audio) == 1
@@ -230,3 +233,252 @@ def test_bad_emotion_and_missing_training_config(arctic, tmp_path, capsys):
     assert "emotion" in capsys.readouterr().err
     assert run("train", "--config", tmp_path / "none.yaml") == 2
     assert "none.yaml" in capsys.readouterr().err
+
+
+# Faults a new user meets: each is one line on stderr, the right exit code, and no file left behind.
+
+
+@pytest.fixture
+def tone(write_audio):
+    """One second of a voiced-sounding tone at 16 kHz: enough for every sub-command, no real speech needed."""
+    t = np.arange(16000) / 16000
+    return write_audio("tone.wav", (0.3 * np.sin(2 * np.pi * 220 * t) * (1 + np.sin(2 * np.pi * 3 * t)) / 2), 16000)
+
+
+@pytest.fixture
+def take(tmp_path):
+    from facemotion.exporters import export_npz
+    from facemotion.testing import random_animation
+
+    return export_npz(random_animation(frames=10), tmp_path / "take.npz")
+
+
+def one_error_line(capsys, *expected: str) -> str:
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert all(text in err for text in expected), err
+    return err
+
+
+def never_called(*args, **kwargs):
+    raise AssertionError("the long work started before the input was checked")
+
+
+def test_an_emotion_without_an_intensity_is_shown_in_full_by_the_cli_and_the_api(tone, tmp_path):
+    from facemotion.pipelines.speech_to_face import animate
+
+    assert run("animate", tone, "--motion", "learned", "--emotion", "happy", "-q", "-o", tmp_path / "cli.npz") == 0
+    cli_happy = np.load(tmp_path / "cli.npz")["weights"]
+    api_happy = animate(tone, motion="learned", emotion="happy").weights
+    full = animate(tone, motion="learned", emotion="happy", intensity=1.0).weights
+    neutral = animate(tone, motion="learned").weights
+    np.testing.assert_array_equal(api_happy, full)
+    np.testing.assert_array_equal(cli_happy, full)
+    smile = [ARKIT_52.index("mouthSmileLeft"), ARKIT_52.index("mouthSmileRight")]
+    assert api_happy[:, smile].mean() > neutral[:, smile].mean() + 0.2
+
+
+@pytest.fixture
+def model_folder(tmp_path):
+    from facemotion.motion.speech_motion import SpeechMotionConfig, SpeechMotionModel
+
+    tiny = {"transformer": {"n_mels": 16, "d_model": 16, "n_heads": 2, "n_layers": 1},
+            "prior": {"d_model": 16, "n_heads": 2, "n_layers": 1, "content_dim": 4, "emotion_dim": 2}}
+    return SpeechMotionModel(SpeechMotionConfig.from_dict(tiny)).save_pretrained(tmp_path / "model")
+
+
+@pytest.mark.parametrize(("spoil", "expected"), [
+    (lambda d: d.update(transformer={**d["transformer"], "d_modle": 16}), ["config.json", "d_modle", "transformer"]),
+    (lambda d: d.update(shade=1), ["config.json", "unknown keys ['shade']"]),
+    (lambda d: d.update(transformer={**d["transformer"], "d_model": 32}), ["model.safetensors", "wrong shape"]),
+    (lambda d: d.update(prior=None), ["model.safetensors", "unexpected prior."]),
+    (lambda d: d.update(window_seconds=1.0), ["config.json", "overlap_seconds"]),
+])
+def test_a_bad_model_folder_is_bad_input_naming_the_file(model_folder, tone, tmp_path, capsys, monkeypatch, spoil,
+                                                        expected):
+    import json
+
+    config = json.loads((model_folder / "config.json").read_text())
+    spoil(config)
+    (model_folder / "config.json").write_text(json.dumps(config))
+    monkeypatch.setattr("facemotion.pipelines.speech_to_face.analyse_speech", never_called)
+    assert run("animate", tone, "--motion", "learned", "--model", model_folder, "-o", tmp_path / "t.npz") == 2
+    one_error_line(capsys, "facemotion: error:", *expected)
+    assert not (tmp_path / "t.npz").exists()
+
+
+@pytest.mark.parametrize(("file", "content", "expected"), [
+    ("config.json", b"{not json", "config.json: not a JSON file"),
+    ("model.safetensors", b"\x00" * 64, "model.safetensors: not a safetensors file"),
+])
+def test_a_corrupt_model_file_is_named(model_folder, tone, tmp_path, capsys, file, content, expected):
+    (model_folder / file).write_bytes(content)
+    assert run("animate", tone, "--motion", "learned", "--model", model_folder, "-o", tmp_path / "t.npz") == 2
+    one_error_line(capsys, expected)
+
+
+def test_a_model_folder_needs_the_learned_motion(model_folder, tone, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("facemotion.pipelines.speech_to_face.analyse_speech", never_called)
+    assert run("animate", tone, "--model", model_folder, "-o", tmp_path / "t.npz") == 2
+    one_error_line(capsys, "a model folder needs the learned motion")
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--emotion", "happy", "--intensity", "2", "--motion", "learned"], "intensity must be in [0, 1], got 2.0"),
+    (["--emotion", "neutral", "--intensity", "0.5", "--motion", "learned"], "neutral has no intensity"),
+    (["--emotion", "happy"], "emotion needs the learned motion"),
+    (["--fps", "1e9"], "fps must be a number in (0, 1000], got 1e+09"),
+    (["--preview", "p.mp4", "--preview-size", "100000"], "--preview-size must be an even number in [16, 8192]"),
+])
+def test_bad_options_are_refused_before_the_work(tone, tmp_path, capsys, monkeypatch, args, expected):
+    monkeypatch.setattr("facemotion.pipelines.speech_to_face.analyse_speech", never_called)
+    monkeypatch.chdir(tmp_path)
+    assert run("animate", tone, *args, "-o", tmp_path / "t.npz") == 2
+    one_error_line(capsys, expected)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tone.wav"]
+
+
+def test_upper_bounds_of_export_and_render(take, tmp_path, capsys):
+    assert run("export", take, "--fps", "1e6", "-o", tmp_path / "t.csv") == 2
+    one_error_line(capsys, "fps must be a number in (0, 1000]")
+    assert run("render", take, "--size", "100000", "-o", tmp_path / "t.mp4") == 2
+    one_error_line(capsys, "size must be an even number in [16, 8192]")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["take.npz"]
+
+
+@pytest.mark.parametrize("command", ["render", "export"])
+def test_a_file_that_is_not_a_take_says_so_and_never_mentions_pickles(tmp_path, capsys, command):
+    import pickle
+
+    fake = tmp_path / "take.npz"
+    fake.write_bytes(pickle.dumps({"weights": [0.5]}))
+    assert run(command, fake, "-o", tmp_path / ("x.mp4" if command == "render" else "x.csv")) == 2
+    err = one_error_line(capsys, "not a facemotion take")
+    assert "pickle" not in err
+
+
+def test_a_transcript_that_is_not_utf8_is_named(tone, tmp_path, capsys):
+    transcript = tmp_path / "words.txt"
+    transcript.write_bytes("caf\u00e9".encode("latin-1"))
+    assert run("animate", tone, "--transcript", transcript, "-o", tmp_path / "t.npz") == 2
+    one_error_line(capsys, f"transcript file {transcript} is not UTF-8 text")
+
+
+@pytest.mark.parametrize(("make", "expected"), [
+    (lambda path: path.mkdir(), "is a folder, not a file"),
+    (lambda path: os.mkfifo(path), "is a named pipe (FIFO), not a regular file"),
+])
+def test_a_folder_or_a_pipe_as_input_says_what_it_is(tmp_path, capsys, make, expected, take):
+    speech = tmp_path / "speech.wav"
+    make(speech)
+    assert run("animate", speech, "-o", tmp_path / "t.npz") == 2
+    one_error_line(capsys, f"audio file {speech} {expected}")
+    transcript = tmp_path / "words.txt"
+    make(transcript)
+    assert run("animate", take, "--transcript", transcript, "-o", tmp_path / "t.npz") == 2
+    one_error_line(capsys, f"transcript file {transcript} {expected}")
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".usdc", ".usda"])
+def test_a_full_disk_is_one_line_exit_2_and_no_partial_file(take, tmp_path, capsys, monkeypatch, suffix):
+    import errno
+
+    from pxr import Tf
+
+    def fill_the_disk(*args, **kwargs):
+        path = next(a for a in args if isinstance(a, (str, os.PathLike)) or hasattr(a, "write"))
+        if hasattr(path, "write"):
+            path.write(b"partial")
+        else:
+            Path(path).write_bytes(b"partial")
+        if suffix == ".npz":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        message = "\n".join(["", *[f"\tError in 'Write' at line 78 in file f.cpp : 'Error occurred writing file: "
+                                   "No space left on device'"] * 4000])  # USD's flood, one line per chunk
+        raise Tf.ErrorException(message)
+
+    writer = "npz.np.savez_compressed" if suffix == ".npz" else "usd._write_stage"
+    monkeypatch.setattr(f"facemotion.exporters.{writer}", fill_the_disk)
+    out = tmp_path / f"out{suffix}"
+    assert run("export", take, "-o", out) == 2
+    one_error_line(capsys, f"No space left on device: cannot write {out}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["take.npz"]
+
+
+def test_ctrl_c_prints_one_line_and_exits_130(take, tmp_path, capsys, monkeypatch):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("facemotion.exporters.npz.np.savez_compressed", interrupt)
+    assert run("export", take, "-o", tmp_path / "out.npz") == 130
+    one_error_line(capsys, "facemotion: interrupted")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["take.npz"]
+
+
+SLOW_WRITE = """
+import sys, time
+from facemotion import cli
+
+def slow_write(file, **arrays):  # half a file, then a long wait for the signal
+    file.write(b"partial")
+    file.flush()
+    print("writing", flush=True)
+    time.sleep(120)
+
+cli_args = sys.argv[1:]
+import facemotion.exporters.npz as npz
+npz.np.savez_compressed = slow_write
+sys.exit(cli.main(cli_args))
+"""
+
+
+@pytest.mark.parametrize(("signal_number", "code", "message"), [
+    (signal.SIGTERM, 143, "facemotion: terminated"), (signal.SIGINT, 130, "facemotion: interrupted"),
+])
+def test_a_signal_during_a_write_leaves_no_temporary_file(take, tmp_path, signal_number, code, message):
+    out = tmp_path / "out.npz"
+    process = subprocess.Popen([sys.executable, "-c", SLOW_WRITE, "export", str(take), "-o", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "writing"
+        assert any(p.name.startswith(".out.") for p in tmp_path.iterdir())  # the hidden temporary file
+        process.send_signal(signal_number)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == code and err.strip() == message, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["take.npz"]
+
+
+def test_an_output_that_cannot_be_replaced_is_refused_first_and_named(tone, tmp_path, capsys, monkeypatch):
+    import errno
+
+    out = tmp_path / "take.npz"
+    out.write_bytes(b"old take")
+    real_open = os.open
+
+    def immutable(path, flags, *args):  # as for `chattr +i take.npz`: even root may not write it
+        if Path(path) == out and flags & os.O_WRONLY:
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr("facemotion.exporters.atomic.os.open", immutable)
+    monkeypatch.setattr("facemotion.pipelines.speech_to_face.analyse_speech", never_called)
+    assert run("animate", tone, "-o", out) == 2
+    err = one_error_line(capsys, f"cannot replace {out}: Operation not permitted")
+    assert ".tmp" not in err and out.read_bytes() == b"old take"
+
+
+def test_fbx_without_blender_is_refused_before_the_work(tone, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("FACEMOTION_BLENDER_PYTHON", str(tmp_path / "no-blender" / "python"))
+    monkeypatch.setattr("facemotion.pipelines.speech_to_face.analyse_speech", never_called)
+    assert run("animate", tone, "-o", tmp_path / "take.fbx") == 2
+    one_error_line(capsys, "make blender-env")
+
+
+def test_animate_says_what_it_does_unless_quiet(tone, tmp_path, capsys):
+    assert run("animate", tone, "-o", tmp_path / "a.npz") == 0
+    out = capsys.readouterr().out
+    assert "loading PyTorch" in out and f"animating {tone}" in out and "wrote" in out
+    assert run("animate", tone, "-q", "-o", tmp_path / "b.npz") == 0
+    assert capsys.readouterr().out.startswith("wrote")

@@ -8,43 +8,53 @@
   pseudo-ground-truth with emotion and intensity labels.
 
 The licensed corpora (VOCASET, BIWI, MEAD, FLAME) are never shipped; users point the loaders at their own copies.
+The loaders load on first use (PEP 562): the inference path imports :mod:`~facemotion.data.clip` alone.
 """
 
-from facemotion.data.biwi import BIWI_FPS, BIWI_SPLITS, load_biwi
-from facemotion.data.clip import EMOTIONS, REPRESENTATIONS, MotionClip
-from facemotion.data.facegood import (
-    FACEGOOD_FPS,
-    FACEGOOD_TRAIN,
-    FACEGOOD_VALIDATION,
-    UNMAPPED_CHANNEL_TERMS,
-    ARKitMapping,
-    load_facegood,
-    read_arkit_mapping,
-)
-from facemotion.data.flame_sequences import MEAD_FPS, load_flame_sequence, load_mead_pseudo_gt
-from facemotion.data.livelink import load_livelink_take
-from facemotion.data.vocaset import VOCASET_FPS, VOCASET_MISSING, VOCASET_SPLITS, load_vocaset
+from importlib import import_module
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "BIWI_FPS",
-    "BIWI_SPLITS",
-    "EMOTIONS",
-    "FACEGOOD_FPS",
-    "FACEGOOD_TRAIN",
-    "FACEGOOD_VALIDATION",
-    "MEAD_FPS",
-    "REPRESENTATIONS",
-    "UNMAPPED_CHANNEL_TERMS",
-    "VOCASET_FPS",
-    "VOCASET_MISSING",
-    "VOCASET_SPLITS",
-    "ARKitMapping",
-    "MotionClip",
-    "load_biwi",
-    "load_facegood",
-    "load_flame_sequence",
-    "load_livelink_take",
-    "load_mead_pseudo_gt",
-    "load_vocaset",
-    "read_arkit_mapping",
-]
+_PUBLIC = {
+    **dict.fromkeys(("BIWI_FPS", "BIWI_SPLITS", "load_biwi"), "facemotion.data.biwi"),
+    **dict.fromkeys(("EMOTIONS", "REPRESENTATIONS", "MotionClip"), "facemotion.data.clip"),
+    **dict.fromkeys(
+        ("FACEGOOD_FPS", "FACEGOOD_TRAIN", "FACEGOOD_VALIDATION", "UNMAPPED_CHANNEL_TERMS", "ARKitMapping",
+         "load_facegood", "read_arkit_mapping"),
+        "facemotion.data.facegood",
+    ),
+    **dict.fromkeys(("MEAD_FPS", "load_flame_sequence", "load_mead_pseudo_gt"), "facemotion.data.flame_sequences"),
+    "load_livelink_take": "facemotion.data.livelink",
+    **dict.fromkeys(("VOCASET_FPS", "VOCASET_MISSING", "VOCASET_SPLITS", "load_vocaset"), "facemotion.data.vocaset"),
+}
+"""Public name -> the module that defines it."""
+
+__all__ = list(_PUBLIC)
+
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_PUBLIC[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:
+    from facemotion.data.biwi import BIWI_FPS, BIWI_SPLITS, load_biwi
+    from facemotion.data.clip import EMOTIONS, REPRESENTATIONS, MotionClip
+    from facemotion.data.facegood import (
+        FACEGOOD_FPS,
+        FACEGOOD_TRAIN,
+        FACEGOOD_VALIDATION,
+        UNMAPPED_CHANNEL_TERMS,
+        ARKitMapping,
+        load_facegood,
+        read_arkit_mapping,
+    )
+    from facemotion.data.flame_sequences import MEAD_FPS, load_flame_sequence, load_mead_pseudo_gt
+    from facemotion.data.livelink import load_livelink_take
+    from facemotion.data.vocaset import VOCASET_FPS, VOCASET_MISSING, VOCASET_SPLITS, load_vocaset

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
 
 from facemotion.data.clip import MotionClip
 from facemotion.data.files import read_array, read_speech, require_file
@@ -139,8 +137,17 @@ def read_arkit_mapping(
         ValueError: it is not an xlsx workbook, has no header row, a status is neither valid nor invalid, an
             ARKit name is unknown or repeated, an expression is not a channel or ``max(...)`` of channels, or
             ``extra_terms`` names an ARKit channel without a valid row.
+        ModuleNotFoundError: openpyxl is not installed (it comes with ``pip install facemotion[train]``).
     """
     path = require_file(Path(xlsx_path))
+    try:
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
+    except ModuleNotFoundError as error:
+        raise ModuleNotFoundError(
+            f"reading {path.name} needs openpyxl, a training dependency: pip install 'facemotion[train]'",
+            name=error.name,
+        ) from error
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError) as error:

@@ -1,22 +1,22 @@
 """Exporters: one module per file format, chosen by the output file's suffix.
 
 Each format module has an ``export_<fmt>(animation, path, ...)`` function; :data:`EXPORTERS` maps a suffix
-to it and :func:`export` dispatches on it (the layout of trimesh's ``exchange`` package).
+to it and :func:`export` dispatches on it (the layout of trimesh's ``exchange`` package). The USD and glTF
+modules (and so ``pxr`` and ``pygltflib``) load when a file of their format is first written (PEP 562).
 """
 
 import os
 from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
 
 from facemotion.animation import FaceAnimation
 from facemotion.exporters.atomic import check_writable
-from facemotion.exporters.fbx import BlenderError, BlenderNotFoundError, export_fbx
-from facemotion.exporters.gltf import export_gltf
+from facemotion.exporters.fbx import BlenderError, BlenderNotFoundError, export_fbx, find_blender_python
 from facemotion.exporters.json_curves import export_json_curves, read_json_curves
 from facemotion.exporters.livelink_csv import export_livelink_csv, read_livelink_csv
 from facemotion.exporters.npz import export_npz, read_npz
 from facemotion.exporters.options import ExportOptions
-from facemotion.exporters.usd import export_usd
 
 __all__ = [
     "EXPORTERS", "SUPPORTED_FORMATS", "BlenderError", "BlenderNotFoundError", "ExportOptions", "check_output_path",
@@ -28,14 +28,29 @@ __all__ = [
 
 Exporter = Callable[[FaceAnimation, Path, ExportOptions], Path]
 
+_LAZY = {"export_gltf": "facemotion.exporters.gltf", "export_usd": "facemotion.exporters.usd"}
+"""Exporters whose modules load on first use: they import USD (``pxr``) and ``pygltflib``."""
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
 
 def _usd(animation: FaceAnimation, path: Path, options: ExportOptions) -> Path:
+    from facemotion.exporters.usd import export_usd
+
     return export_usd(animation, path, options.head(), scale=options.scale, point_cache=options.point_cache)
 
 
 def _gltf(animation: FaceAnimation, path: Path, options: ExportOptions) -> Path:
     if options.units != "m":
         raise ValueError("glTF is in metres by specification (glTF 2.0, 3.4); write it with units='m'")
+    from facemotion.exporters.gltf import export_gltf
+
     return export_gltf(animation, path, options.head())
 
 
@@ -84,11 +99,18 @@ def export(
         ``path`` as a :class:`~pathlib.Path`.
 
     Raises:
+        TypeError: for an ``animation`` that is not a :class:`FaceAnimation`, a path that is not a str or
+            os.PathLike, or ``options`` that are not :class:`ExportOptions`.
         ValueError: for a suffix outside :data:`SUPPORTED_FORMATS`, an animation without frames, or what
             the format's exporter rejects.
         FileNotFoundError, PermissionError: the output folder is missing or not writable.
+        OSError: the disk is full (one line naming ``path``; nothing is left behind).
     """
-    path = Path(path)
+    if not isinstance(animation, FaceAnimation):
+        raise TypeError(f"animation must be a FaceAnimation, got {type(animation).__name__}")
+    if not isinstance(options, ExportOptions):
+        raise TypeError(f"options must be ExportOptions, got {type(options).__name__}")
+    path = _output_path(path)
     exporter = _exporter_for(path)
     if animation.n_frames == 0:
         raise ValueError("the animation has no frames: nothing to export")
@@ -102,14 +124,24 @@ def check_output_path(path: str | os.PathLike) -> Path:
         ``path`` as a :class:`~pathlib.Path`.
 
     Raises:
+        TypeError: for a path that is not a str or os.PathLike.
         ValueError: for a suffix outside :data:`SUPPORTED_FORMATS`.
         FileNotFoundError, IsADirectoryError, PermissionError: the output folder is missing, ``path`` is a
-            folder, or the folder is not writable.
+            folder, the folder is not writable, or ``path`` is a file that cannot be replaced.
+        BlenderNotFoundError: ``path`` is an ``.fbx`` and no Python that can ``import bpy`` is set up.
     """
-    path = Path(path)
+    path = _output_path(path)
     _exporter_for(path)
     check_writable(path)
+    if path.suffix.lower() == ".fbx":
+        find_blender_python()
     return path
+
+
+def _output_path(path: str | os.PathLike) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"the output path must be a str or os.PathLike, got {type(path).__name__}")
+    return Path(path)
 
 
 def _exporter_for(path: Path) -> Exporter:

@@ -8,7 +8,8 @@ Arrays (the NumPy ``.npy``/``.npz`` format, ``numpy.lib.format``):
 - ``phonemes``: (N,) structured array with fields ``phone`` (unicode), ``start`` and ``end`` (float64
   seconds) and ``word`` (unicode, ``""`` for no word);
 - ``audio_path``: () unicode, ``""`` for no audio;
-- ``flame_expression`` (T, n_exp) and ``flame_jaw_pose`` (T, 3) float32, only when the animation has them.
+- ``flame_expression`` (T, n_exp) and ``flame_jaw_pose`` (T, 3) float32, only when the animation has them;
+- ``language``: () unicode ISO 639-1 code, only when the animation has one (takes written before it read as None).
 """
 
 import os
@@ -20,6 +21,7 @@ import numpy as np
 
 from facemotion.animation import FaceAnimation
 from facemotion.exporters.atomic import atomic_output
+from facemotion.inputs import input_file
 from facemotion.text.phonemes import PhonemeSegment
 
 _KEYS = ("weights", "fps", "channel_names", "phonemes", "audio_path")
@@ -57,6 +59,7 @@ def export_npz(animation: FaceAnimation, path: str | os.PathLike) -> Path:
             phonemes=phonemes,
             audio_path=np.array(str(animation.audio_path or "")),
             **_flame_arrays(animation),
+            **({} if animation.language is None else {"language": np.array(animation.language)}),
         )
     return path
 
@@ -79,19 +82,22 @@ def read_npz(path: str | os.PathLike) -> FaceAnimation:
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        ValueError: the file is not a readable ``.npz``, lacks one of the arrays (named), or holds values
-            a :class:`FaceAnimation` or :class:`PhonemeSegment` rejects.
+        IsADirectoryError: ``path`` is a folder.
+        ValueError: the file is not a facemotion take: not an ``.npz`` archive, a pipe or device, lacking one of
+            the arrays (named), holding pickled objects (never loaded), or holding values a
+            :class:`FaceAnimation` or :class:`PhonemeSegment` rejects. The message is one line.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no such NPZ file: {path}")
+    path = input_file(path, "NPZ take")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(_not_a_take(path, "not an .npz archive"))
     try:
         with np.load(path, allow_pickle=False) as archive:
             missing = [key for key in _KEYS if key not in archive.files]
             if missing:
-                raise ValueError(f"not a facemotion animation, no arrays {missing}")
+                raise ValueError(f"no arrays {missing}")
             arrays = {key: archive[key] for key in _KEYS}
             flame = {key: archive[key] for key in _FLAME_KEYS if key in archive.files}
+            language = str(archive["language"]) if "language" in archive.files else None
         phonemes = tuple(
             PhonemeSegment(str(p["phone"]), float(p["start"]), float(p["end"]), str(p["word"]) or None)
             for p in arrays["phonemes"]
@@ -103,7 +109,14 @@ def read_npz(path: str | os.PathLike) -> FaceAnimation:
             channel_names=tuple(str(name) for name in arrays["channel_names"]),
             phonemes=phonemes,
             audio_path=Path(audio_path) if audio_path else None,
+            language=language,
             **flame,
         )
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error, ValueError, TypeError, IndexError) as e:
-        raise ValueError(f"cannot read {path}: {e}".splitlines()[0]) from None
+        reason = "it holds pickled objects" if "pickle" in str(e) else str(e).splitlines()[0]
+        raise ValueError(_not_a_take(path, reason)) from None
+
+
+def _not_a_take(path: Path, reason: str) -> str:
+    """The one-line message of a file :func:`read_npz` refuses."""
+    return f"cannot read {path}: not a facemotion take (an .npz written by `facemotion animate`): {reason}"

@@ -18,8 +18,12 @@ Stage metadata: ``upAxis = "Y"``, ``metersPerUnit = 1 / scale`` (1 for metres, 0
 is the sample at time code ``t``.
 """
 
+import errno
 import os
+import re
+import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -56,10 +60,13 @@ def export_usd(
     animation has no channel for gets weight 0. The file appears only when complete (:func:`atomic_output`).
 
     When the animation has an ``audio_path`` that exists, a ``UsdMedia.SpatialAudio`` prim ``/Head/Speech``
-    plays it, non-spatial, from time code 0 to the last frame (usdview and Omniverse play it with the
-    face); the asset path is relative to the output folder when the speech file lies below it, absolute
-    otherwise. A ``.usdz`` packs the speech file only when it is ``.wav``, ``.mp3`` or ``.m4a`` (the audio
-    formats the usdz specification allows); other formats get no audio prim in a ``.usdz``.
+    plays it once, non-spatial, from time code 0 (``playbackMode = onceFromStart`` with the fallback
+    ``startTime`` 0; usdview and Omniverse play it with the face). No timecode value is authored, so a ``.usdc``
+    is written as crate 0.8.0, the version USD writes by default, from the start (a timecode value would make USD
+    upgrade the file to 0.9.0 with a warning on every write). The asset path is relative to the output folder
+    when the speech file lies below it, absolute otherwise. A ``.usdz`` packs the speech file only when it is
+    ``.wav``, ``.mp3`` or ``.m4a`` (the audio formats the usdz specification allows); other formats get no audio
+    prim in a ``.usdz``.
 
     Args:
         animation: T >= 1 frames of weights (T, C) float32 in [0, 1] at ``animation.fps``.
@@ -75,8 +82,8 @@ def export_usd(
         ValueError: for another suffix, an animation without frames, channels the mesh has no blendshape
             for (named in the message), or blendshape names that clash once made valid identifiers.
         FileNotFoundError, PermissionError: the output folder is missing or not writable.
-        OSError: USD could not package a ``.usdz``.
-        pxr.Tf.ErrorException: USD could not write the layer.
+        OSError: USD could not write the layer or package the ``.usdz``: one line naming ``path``, with
+            ``errno.ENOSPC`` when the disk is full (USD's own error list, thousands of lines then, is dropped).
     """
     path = Path(path)
     if path.suffix.lower() not in USD_SUFFIXES:
@@ -90,15 +97,44 @@ def export_usd(
 
     audio = _audio_asset(animation, path)
     with atomic_output(path) as tmp:
-        if path.suffix.lower() == ".usdz":
-            with tempfile.TemporaryDirectory() as folder:
-                layer = Path(folder) / f"{path.stem}.usdc"
-                _write_stage(layer, mesh, shape_names, weights, animation.fps, scale, point_cache, audio)
-                if not UsdUtils.CreateNewUsdzPackage(str(layer), str(tmp)):
-                    raise OSError(f"USD could not package {path}")
-        else:
-            _write_stage(tmp, mesh, shape_names, weights, animation.fps, scale, point_cache, audio)
+        try:
+            if path.suffix.lower() == ".usdz":
+                with tempfile.TemporaryDirectory() as folder:
+                    layer = Path(folder) / f"{path.stem}.usdc"
+                    _write_stage(layer, mesh, shape_names, weights, animation.fps, scale, point_cache, audio)
+                    _package_usdz(layer, tmp, path)
+            else:
+                _write_stage(tmp, mesh, shape_names, weights, animation.fps, scale, point_cache, audio)
+        except Tf.ErrorException as error:
+            raise _write_error(error, path) from None
     return path
+
+
+def _package_usdz(layer: Path, tmp: Path, path: Path) -> None:
+    """Package ``layer`` (and the assets it names) beside it, check the zip, then copy it onto ``tmp``.
+
+    USD reports success for a package cut short by a full disk, so the package is made in the layer's folder,
+    read back whole (:meth:`zipfile.ZipFile.testzip`), and copied by Python, whose writes raise ``ENOSPC``.
+    """
+    package = layer.with_suffix(".usdz")
+    if not UsdUtils.CreateNewUsdzPackage(str(layer), str(package)):
+        raise OSError(errno.EIO, f"USD could not package {path}")
+    try:
+        with zipfile.ZipFile(package) as archive:
+            broken = archive.testzip()
+    except (zipfile.BadZipFile, OSError):
+        broken = package.name
+    if broken is not None:
+        raise OSError(errno.EIO, f"USD could not package {path}: {broken} is incomplete (is the disk full?)")
+    shutil.copyfile(package, tmp)
+
+
+def _write_error(error: Tf.ErrorException, path: Path) -> OSError:
+    """One line for a failed USD write: the first message of USD's error list, ``ENOSPC`` for a full disk."""
+    messages = re.findall(r" : '(.*)'$", str(error), re.MULTILINE) or [str(error).strip() or "unknown error"]
+    if any("No space left on device" in m for m in messages):
+        return OSError(errno.ENOSPC, f"No space left on device: USD could not write {path}")
+    return OSError(errno.EIO, f"USD could not write {path}: {messages[0]}")
 
 
 def _audio_asset(animation: FaceAnimation, path: Path) -> str | None:
@@ -151,9 +187,7 @@ def _write_stage(
         speech = UsdMedia.SpatialAudio.Define(stage, "/Head/Speech")
         speech.CreateFilePathAttr(Sdf.AssetPath(audio))
         speech.CreateAuralModeAttr(UsdMedia.Tokens.nonSpatial)
-        speech.CreatePlaybackModeAttr(UsdMedia.Tokens.onceFromStartToEnd)
-        speech.CreateStartTimeAttr(Sdf.TimeCode(0))
-        speech.CreateEndTimeAttr(Sdf.TimeCode(len(weights) - 1))
+        speech.CreatePlaybackModeAttr(UsdMedia.Tokens.onceFromStart)
     stage.Save()
 
 

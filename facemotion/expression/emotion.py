@@ -60,6 +60,41 @@ EMOTION_RECIPES: dict[str, dict[str, float]] = {
 """Emotion -> {ARKit channel: weight at intensity 1}, from the FACS prototypes in the module docstring."""
 
 
+DEFAULT_INTENSITY = 1.0
+"""Intensity of an emotion when none is given (the full recipe); neutral is always intensity 0."""
+
+
+def emotion_intensity(emotion: str, intensity: float | None = None) -> float:
+    """The intensity an emotion is shown at: ``intensity`` checked, or by default :data:`DEFAULT_INTENSITY` for an
+    emotion and 0 for ``"neutral"`` (neutral is no expression, so it takes no other intensity).
+
+    The one place where the default intensity and the rule "neutral means intensity 0" live: the Python API
+    (:func:`facemotion.animate`), the command line and the learned model all resolve it here.
+
+    Args:
+        emotion: one of :data:`~facemotion.data.clip.EMOTIONS`.
+        intensity: a number in [0, 1], or None for the default.
+
+    Returns:
+        The intensity, a float in [0, 1].
+
+    Raises:
+        ValueError: for an unknown emotion, an intensity outside [0, 1], or a non-zero intensity for neutral.
+        TypeError: for an intensity that is not a real number.
+    """
+    if emotion not in EMOTION_RECIPES:
+        raise ValueError(f"emotion must be one of {EMOTIONS}, got {emotion!r}")
+    if intensity is None:
+        return 0.0 if emotion == "neutral" else DEFAULT_INTENSITY
+    if isinstance(intensity, bool) or not isinstance(intensity, (int, float, np.integer, np.floating)):
+        raise TypeError(f"intensity must be a number in [0, 1], got {type(intensity).__name__}")
+    if not 0.0 <= intensity <= 1.0:
+        raise ValueError(f"intensity must be in [0, 1], got {intensity}")
+    if emotion == "neutral" and intensity != 0.0:
+        raise ValueError(f"neutral has no intensity (it is no expression): give 0, got {intensity}")
+    return float(intensity)
+
+
 def emotion_pose(emotion: str) -> np.ndarray:
     """The ARKit pose of an emotion at full intensity.
 

@@ -170,8 +170,11 @@ class ARKitRig(torch.nn.Module):
 
         Raises:
             ValueError: when the last dim of ``weights`` is not 52 or of ``shape`` not N, ``offsets`` is not
-                (..., V, 3), the dtype is not floating, or a value is NaN/Inf.
+                (..., V, 3), the dtype is not floating (named), or a value is NaN/Inf.
+            TypeError: when an argument is not a tensor or numpy array (named).
         """
+        for name, values in (("weights", weights), ("shape", shape), ("offsets", offsets)):
+            _check_kind(values, name, optional=name != "weights")
         if isinstance(weights, np.ndarray):
             with torch.no_grad():
                 tensors = [None if x is None else torch.tensor(x, device=self.neutral.device)
@@ -213,10 +216,22 @@ class ARKitRig(torch.nn.Module):
         return gaps.min(axis=-1) if isinstance(gaps, np.ndarray) else gaps.min(dim=-1).values
 
 
+def _check_kind(values, name: str, optional: bool) -> None:
+    """Raise TypeError unless ``values`` is a tensor or numpy array (or None when ``optional``), ValueError
+    unless it holds floating-point numbers; the message names what was given (type or dtype)."""
+    if values is None and optional:
+        return
+    if not isinstance(values, (torch.Tensor, np.ndarray)):
+        raise TypeError(f"{name} must be a float tensor or numpy array, got {type(values).__name__}")
+    is_tensor = isinstance(values, torch.Tensor)
+    floating = values.is_floating_point() if is_tensor else np.issubdtype(values.dtype, np.floating)
+    if not floating:
+        raise ValueError(f"{name} must be a float tensor or array, got {str(values.dtype).removeprefix('torch.')} "
+                         f"values")
+
+
 def _check_floats(values, name: str, size: int) -> None:
-    """Raise ValueError unless ``values`` is a finite float tensor whose last dim is ``size``."""
-    if not isinstance(values, torch.Tensor) or not values.is_floating_point():
-        raise ValueError(f"{name} must be a float tensor or array, got {type(values).__name__}")
+    """Raise ValueError unless ``values`` (a float tensor, :func:`_check_kind`) is finite with last dim ``size``."""
     if values.ndim == 0 or values.shape[-1] != size:
         raise ValueError(f"{name} must be (..., {size}), got {tuple(values.shape)}")
     if not torch.isfinite(values).all():

@@ -1,4 +1,5 @@
-"""Evaluation metrics: LVE and FDD as published, and the quality of ARKit-52 curves on a head."""
+"""Evaluation metrics: LVE and FDD as published, the quality of ARKit-52 curves on a head, and lip closure on
+bilabials."""
 
 from facemotion.metrics.arkit_curves import (
     ARKitQuality,
@@ -8,6 +9,7 @@ from facemotion.metrics.arkit_curves import (
     channel_mae,
     pearson,
 )
+from facemotion.metrics.lip_closure import LipClosureScore, frames_inside, lip_closure_score
 from facemotion.metrics.lip_vertex_error import (
     lip_vertex_error,
     lip_vertex_error_l2,
@@ -19,10 +21,13 @@ from facemotion.metrics.region_files import load_vertex_ids
 
 __all__ = [
     "ARKitQuality",
+    "LipClosureScore",
     "arkit_lip_lve_mm",
     "arkit_lip_region",
     "arkit_quality",
     "channel_mae",
+    "frames_inside",
+    "lip_closure_score",
     "lip_vertex_error",
     "lip_vertex_error_l2",
     "lip_vertex_error_mm",

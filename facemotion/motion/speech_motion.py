@@ -10,7 +10,9 @@ both with per-window feature normalisation), so the default model does not use i
 Without a prior (or for a representation the prior does not model) the transformer's own head gives the motion.
 Long audio runs in overlapping windows blended by linear cross-fades, so there is no length limit. Checkpoints are
 a folder of ``config.json`` + ``model.safetensors`` (``save_pretrained`` / ``from_pretrained``, as Hugging Face
-models).
+models), plus ``visemes.yaml``: the viseme table whose poses made the key motions the model was trained with. A
+model keeps seeing the key motions it learned from however the procedural table (``assets/visemes.yaml``) is
+tuned later; the pipeline poses its key motions with :attr:`SpeechMotionModel.visemes` when there is one.
 """
 
 import dataclasses
@@ -21,11 +23,22 @@ import numpy as np
 import torch
 
 from facemotion.audio.io import SAMPLE_RATE
-from facemotion.checkpoints import read_model_folder, save_model_folder
+from facemotion.checkpoints import (
+    build_from_config,
+    config_from_dict,
+    load_weights,
+    read_model_folder,
+    save_model_folder,
+)
 from facemotion.data.clip import EMOTIONS
+from facemotion.expression.emotion import emotion_intensity
 from facemotion.motion.keymotion import KeyMotions
 from facemotion.motion.transformer import KeyMotionTokens, KeyMotionTransformer, KeyMotionTransformerConfig
 from facemotion.motion.vae import TemporalVAE, TemporalVAEConfig, compose
+from facemotion.text.visemes import VisemeTable, load_viseme_table, save_viseme_table
+
+VISEMES_FILE = "visemes.yaml"
+"""The model folder's viseme table: the one its training key motions were posed with."""
 
 
 @dataclass(frozen=True)
@@ -52,13 +65,17 @@ class SpeechMotionConfig:
 
     @classmethod
     def from_dict(cls, values: dict) -> "SpeechMotionConfig":
-        """The inverse of :meth:`to_dict`; unknown keys raise TypeError."""
+        """The inverse of :meth:`to_dict`.
+
+        Raises:
+            ValueError: for an unknown key (named with its section) or a section that is not a mapping.
+        """
         prior = values.get("prior")
-        return cls(
-            transformer=KeyMotionTransformerConfig(**values.get("transformer", {})),
-            prior=None if prior is None else TemporalVAEConfig(**prior),
-            **{k: v for k, v in values.items() if k not in ("transformer", "prior")},
-        )
+        return config_from_dict(cls, {
+            **values,
+            "transformer": config_from_dict(KeyMotionTransformerConfig, values.get("transformer", {}), "transformer"),
+            "prior": None if prior is None else config_from_dict(TemporalVAEConfig, prior, "prior"),
+        })
 
 
 class SpeechMotionModel(torch.nn.Module):
@@ -68,12 +85,14 @@ class SpeechMotionModel(torch.nn.Module):
         config: the model. With a prior and ``speech_through_prior``, the transformer's head for the prior's
             representation is replaced by a ``"latent"`` head of the prior's content width; with a prior alone, a
             head for its representation is added when missing.
+        visemes: the viseme table that poses the model's key motions (training and inference), or None for
+            whatever table the caller uses (a model folder without ``visemes.yaml``).
 
     Raises:
         ValueError: for windows that do not fit (overlap not below half a window).
     """
 
-    def __init__(self, config: SpeechMotionConfig = SpeechMotionConfig()):
+    def __init__(self, config: SpeechMotionConfig = SpeechMotionConfig(), visemes: VisemeTable | None = None):
         super().__init__()
         if not 0 <= config.overlap_seconds < config.window_seconds / 2:
             raise ValueError("overlap_seconds must be in [0, window_seconds / 2)")
@@ -84,6 +103,7 @@ class SpeechMotionModel(torch.nn.Module):
         elif config.prior is not None:
             heads.setdefault(config.prior.representation, config.prior.motion_dim)
         self.config = config
+        self.visemes = visemes
         self.transformer = KeyMotionTransformer(dataclasses.replace(config.transformer, heads=heads))
         self.prior = None if config.prior is None else TemporalVAE(config.prior)
 
@@ -133,7 +153,7 @@ class SpeechMotionModel(torch.nn.Module):
         waveform: np.ndarray,
         keys: KeyMotions | None = None,
         emotion: str = "neutral",
-        intensity: float = 0.0,
+        intensity: float | None = None,
         style: int = 0,
         representation: str = "arkit",
     ) -> np.ndarray:
@@ -143,7 +163,8 @@ class SpeechMotionModel(torch.nn.Module):
             waveform: (S,) float32 speech at 16 kHz, any length.
             keys: its key motions (timed from the start), or None.
             emotion: one of :data:`~facemotion.data.clip.EMOTIONS`.
-            intensity: emotion intensity in [0, 1].
+            intensity: emotion intensity in [0, 1]; None for the default
+                (:func:`~facemotion.expression.emotion.emotion_intensity`: 1 for an emotion, 0 for neutral).
             style: speaking-style id, < the prior's ``n_styles``.
             representation: the motion wanted.
 
@@ -177,21 +198,17 @@ class SpeechMotionModel(torch.nn.Module):
         motion = overlap_add(run, n_frames, window, overlap)
         return (motion.clamp(0.0, 1.0) if representation == "arkit" else motion).numpy()
 
-    def condition(self, emotion: str, intensity: float, style: int) -> tuple[torch.Tensor, ...]:
+    def condition(self, emotion: str, intensity: float | None, style: int) -> tuple[torch.Tensor, ...]:
         """Checked (emotion index (1,), intensity (1,), style (1,)) tensors; ValueError as :meth:`generate`."""
-        if emotion not in EMOTIONS:
-            raise ValueError(f"emotion must be one of {EMOTIONS}, got {emotion!r}")
-        if not 0.0 <= intensity <= 1.0:
-            raise ValueError(f"intensity must be in [0, 1], got {intensity}")
-        if emotion == "neutral" and intensity != 0.0:
-            raise ValueError(f"neutral has no intensity (it is no expression): give 0, got {intensity}")
+        intensity = emotion_intensity(emotion, intensity)
         n_styles = 1 if self.prior is None else self.prior.config.n_styles
         if not 0 <= style < n_styles:
             raise ValueError(f"style must be in [0, {n_styles}), got {style}")
         return torch.tensor([EMOTIONS.index(emotion)]), torch.tensor([float(intensity)]), torch.tensor([style])
 
     def save_pretrained(self, directory: str | Path, dtype: torch.dtype = torch.float32) -> Path:
-        """Write ``config.json`` and ``model.safetensors`` into ``directory`` (created), each atomically.
+        """Write ``config.json`` and ``model.safetensors`` into ``directory`` (created), each atomically, and
+        :attr:`visemes` as ``visemes.yaml`` (a stale ``visemes.yaml`` is removed when the model has no table).
 
         A frozen pretrained speech encoder is not saved: it is reloaded from its own path.
 
@@ -204,22 +221,30 @@ class SpeechMotionModel(torch.nn.Module):
             ValueError: for a dtype that is not floating point.
         """
         state = {k: v for k, v in self.state_dict().items() if not k.startswith("transformer.audio.")}
-        return save_model_folder(directory, self.config.to_dict(), state, dtype)
+        directory = save_model_folder(directory, self.config.to_dict(), state, dtype)
+        if self.visemes is None:
+            (directory / VISEMES_FILE).unlink(missing_ok=True)
+        else:
+            header = "The viseme table this model's key motions were posed with (facemotion SpeechMotionModel)."
+            save_viseme_table(self.visemes, directory / VISEMES_FILE, header)
+        return directory
 
     @classmethod
     def from_pretrained(cls, directory: str | Path) -> "SpeechMotionModel":
-        """Load a model written by :meth:`save_pretrained`, in eval mode, float32.
+        """Load a model written by :meth:`save_pretrained`, in eval mode, float32, with the folder's viseme table
+        (``visemes.yaml``; None when the folder has none).
 
         Raises:
             FileNotFoundError: when the folder or one of its two files is missing.
-            ValueError: when the weights do not fit the config.
+            ValueError: when a file is malformed, the config has an unknown key or a bad value, or the weights do
+                not fit the config (missing, unexpected or misshapen tensors); the message names the file; or as
+                :func:`~facemotion.text.visemes.load_viseme_table` for a bad ``visemes.yaml``.
         """
         config, state = read_model_folder(directory, "facemotion model")
-        model = cls(SpeechMotionConfig.from_dict(config))
-        missing, unexpected = model.load_state_dict(state, strict=False)
-        missing = [k for k in missing if not k.startswith("transformer.audio.")]
-        if missing or unexpected:
-            raise ValueError(f"{directory}: weights do not fit the config (missing {missing}, unexpected {unexpected})")
+        table = Path(directory) / VISEMES_FILE
+        model = build_from_config(directory, lambda: cls(SpeechMotionConfig.from_dict(config)))
+        load_weights(model, state, directory, optional=("transformer.audio.",))
+        model.visemes = load_viseme_table(table) if table.is_file() else None
         return model.eval()
 
 

@@ -9,6 +9,7 @@
 
 import functools
 import math
+import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,17 +19,20 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from facemotion.animation import FaceAnimation
+from facemotion.animation import FaceAnimation, check_fps
 from facemotion.audio.features import LOUDNESS_HOP, loudness_db, pool_to_frames
 from facemotion.audio.io import SAMPLE_RATE, AudioInfo, audio_info, iter_audio_blocks
 from facemotion.audio.vad import speech_spans
-from facemotion.expression.emotion import compose_emotion
+from facemotion.expression.emotion import compose_emotion, emotion_intensity
 from facemotion.face_models.names import ARKIT_52
 from facemotion.motion.coarticulation import ClosureSettings, blend_key_motions, close_lips, lip_closure
 from facemotion.motion.keymotion import key_motions
 from facemotion.motion.prosody import ProsodySettings, apply_prosody, jaw_gain, rest_gate
 from facemotion.motion.speech_motion import SpeechMotionModel
-from facemotion.text.alignment import MAX_ALIGN_SECONDS, phonemes_for, recognize_phones
+from facemotion.text.alignment import MAX_ALIGN_SECONDS, phonemes_for
+from facemotion.text.recognition import (
+    DEFAULT_RECOGNIZER, RECOGNIZERS, phone_recognizer, recognize_speech, whisper_model,
+)
 from facemotion.text.phonemes import PhonemeSegment
 from facemotion.text.visemes import VisemeTable, load_viseme_table
 
@@ -52,6 +56,8 @@ class SpeechAnalysis:
         speech_spans: ``(start, end)`` spans of voice activity, seconds.
         loudness_db: (ceil(S / 160),) float32 level in dBFS per 10 ms at 16 kHz.
         waveform: (S,) float32 speech at 16 kHz when asked for (``keep_waveform``), else None.
+        language: ISO 639-1 code of the speech: ``"en"`` with a transcript, Whisper's detected language without
+            one, None after phone recognition alone.
     """
 
     info: AudioInfo
@@ -59,6 +65,7 @@ class SpeechAnalysis:
     speech_spans: tuple[tuple[float, float], ...]
     loudness_db: np.ndarray
     waveform: np.ndarray | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,13 +73,23 @@ class SpeechToFace:
     """The procedural speech-to-face pipeline.
 
     Attributes:
-        visemes: the viseme table (poses, dominance); the shipped one by default.
+        visemes: the viseme table (poses, dominance); the shipped one by default. A learned model that carries
+            its own table (:attr:`SpeechMotionModel.visemes`, the one it was trained with) uses that one.
         prosody: how loudness and silence shape the mouth (procedural motion).
         closure: how the lips close on bilabials (both kinds of motion).
         model: a learned :class:`~facemotion.motion.speech_motion.SpeechMotionModel`, or None for the
             procedural coarticulation model.
         emotion: emotion of the learned motion, one of :data:`~facemotion.data.clip.EMOTIONS`.
-        intensity: its intensity in [0, 1].
+        intensity: its intensity in [0, 1]; None (the default) resolves to 1 for an emotion and 0 for neutral
+            (:func:`~facemotion.expression.emotion.emotion_intensity`).
+        recognizer: where the phonemes of speech without a transcript come from, a name of
+            :data:`~facemotion.text.recognition.RECOGNIZERS`: Whisper's transcript force-aligned (``"whisper"``,
+            the default; ``"whisper-tiny.en"``) or phone recognition (pocketsphinx's ``"phonetic"``, hama's
+            ``"hama"``).
+
+    Raises:
+        ValueError: for an unknown emotion, an intensity outside [0, 1] or not 0 for neutral, or an emotion
+            without a learned model; checked when the pipeline is made, before any work.
     """
 
     visemes: VisemeTable = field(default_factory=load_viseme_table)
@@ -80,7 +97,15 @@ class SpeechToFace:
     closure: ClosureSettings = ClosureSettings()
     model: SpeechMotionModel | None = None
     emotion: str = "neutral"
-    intensity: float = 0.0
+    intensity: float | None = None
+    recognizer: str = DEFAULT_RECOGNIZER
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "intensity", emotion_intensity(self.emotion, self.intensity))
+        if self.recognizer not in RECOGNIZERS:
+            raise ValueError(f"unknown recognizer {self.recognizer!r}; choose from {', '.join(RECOGNIZERS)}")
+        if self.emotion != "neutral" and self.model is None:
+            raise ValueError("emotion needs the learned motion")
 
     def __call__(
         self, speech: str | Path, transcript: str | None = None, fps: float = 30.0, progress: bool = False
@@ -89,8 +114,8 @@ class SpeechToFace:
 
         Args:
             speech: path of a wav/flac/ogg/mp3 file, any sample rate and channel count.
-            transcript: what is said, in English; ``None`` recognises phones from the audio instead.
-            fps: output frame rate, finite and > 0.
+            transcript: what is said, in English; ``None`` recognises it from the audio (:attr:`recognizer`).
+            fps: output frame rate, in (0, :data:`~facemotion.animation.MAX_FPS`].
             progress: show a progress bar on inputs of a minute or more.
 
         Returns:
@@ -98,13 +123,13 @@ class SpeechToFace:
 
         Raises:
             FileNotFoundError: when the speech file does not exist.
-            ValueError: for a file that is not audio, empty audio, NaN/Inf samples, an empty
-                transcript, or fps that is not a finite number > 0.
+            IsADirectoryError: when it is a folder.
+            ValueError: for a file that is not audio (or not a regular file), empty audio, NaN/Inf samples, an
+                empty transcript, or fps outside (0, :data:`~facemotion.animation.MAX_FPS`].
+            TypeError: for a speech path that is not a str or path, or a transcript that is not a str or None.
         """
-        fps = float(fps)
-        if not (math.isfinite(fps) and fps > 0):
-            raise ValueError(f"fps must be a finite number > 0, got {fps}")
-        analysis = analyse_speech(speech, transcript, progress, keep_waveform=self.model is not None)
+        fps = check_fps(fps)
+        analysis = analyse_speech(speech, transcript, progress, self.model is not None, self.recognizer)
         n_frames = math.ceil(analysis.info.n_samples * fps / analysis.info.sample_rate - 1e-9)
         if self.model is None:
             weights = self.motion(analysis, fps, n_frames)
@@ -115,6 +140,7 @@ class SpeechToFace:
             weights=weights,
             phonemes=analysis.phonemes,
             audio_path=analysis.info.path.resolve(),
+            language=analysis.language,
         )
 
     def learned_motion(self, waveform: np.ndarray, analysis: SpeechAnalysis, fps: float, n_frames: int) -> np.ndarray:
@@ -127,7 +153,8 @@ class SpeechToFace:
         Returns:
             (T, 52) float32 ARKit weights in [0, 1].
         """
-        keys = key_motions(analysis.phonemes, self.visemes)
+        # the table the model was trained with (its folder's visemes.yaml), else the pipeline's
+        keys = key_motions(analysis.phonemes, self.model.visemes or self.visemes)
         motion = self.model.generate(waveform, keys, self.emotion, self.intensity)
         weights = FaceAnimation(fps=self.model.fps, weights=motion).resample(fps).weights
         weights = np.concatenate([weights, weights[-1:].repeat(max(0, n_frames - len(weights)), 0)])[:n_frames]
@@ -151,26 +178,38 @@ class SpeechToFace:
 
 
 def analyse_speech(
-    speech: str | Path, transcript: str | None = None, progress: bool = False, keep_waveform: bool = False
+    speech: str | Path, transcript: str | None = None, progress: bool = False, keep_waveform: bool = False,
+    recognizer: str = DEFAULT_RECOGNIZER,
 ) -> SpeechAnalysis:
     """Voice activity, loudness and phonemes of a speech file, read block by block.
 
-    Without a transcript the speech spans of each block are phone-recognised on their own, so memory
-    stays bounded on inputs of any length; with a transcript the whole waveform is force-aligned at once,
-    which takes files up to :data:`~facemotion.text.alignment.MAX_ALIGN_SECONDS` long (longer ones fall
-    back to phone recognition with a warning). ``keep_waveform`` keeps the 16 kHz samples in the result (for
-    the learned model, which needs the whole take), so the file is decoded once.
+    Without a transcript, Whisper recognisers transcribe the whole waveform and align their text
+    (:func:`~facemotion.text.recognition.recognize_speech`); the phone recognisers (``"phonetic"``, ``"hama"``)
+    recognise the speech spans of each block on their own, so memory stays bounded on inputs of any length. With a
+    transcript the whole waveform is force-aligned at once, which takes files up to
+    :data:`~facemotion.text.alignment.MAX_ALIGN_SECONDS` long (longer ones are recognised as without a transcript,
+    with a warning). ``keep_waveform`` keeps the 16 kHz samples in the result (for the learned model, which needs
+    the whole take), so the file is decoded once.
 
     Raises:
         FileNotFoundError, ValueError: as :meth:`SpeechToFace.__call__`.
     """
+    if not isinstance(speech, (str, os.PathLike)):
+        raise TypeError(f"speech must be a path (str or os.PathLike), got {type(speech).__name__}")
+    if transcript is not None and not isinstance(transcript, str):
+        raise TypeError(f"transcript must be a str or None, got {type(transcript).__name__}")
     if transcript is not None and not transcript.strip():
         raise ValueError("the transcript is empty")
     info = audio_info(speech)
+    phones = phone_recognizer(recognizer)
+    if transcript is None and phones is None:
+        whisper_model(recognizer)  # a missing or altered checkpoint fails here, before the work
+    elif transcript is None:
+        phones.load()
     if transcript is not None and info.duration > MAX_ALIGN_SECONDS:
         warnings.warn(
             f"the transcript is ignored: forced alignment takes at most {MAX_ALIGN_SECONDS:.0f} s of audio "
-            f"and this file lasts {info.duration:.0f} s; falling back to phone recognition",
+            f"and this file lasts {info.duration:.0f} s; recognising the speech with {recognizer!r} instead",
             stacklevel=2,
         )
         transcript = None
@@ -185,17 +224,20 @@ def analyse_speech(
             block_spans = speech_spans(block)
             spans += [(offset + start, offset + end) for start, end in block_spans]
             loudness.append(loudness_db(block))
-            if transcript is None:
-                phonemes += _recognized_in_spans(block, block_spans, offset)
-            if transcript is not None or keep_waveform:
+            if transcript is None and phones is not None:
+                phonemes += phones.phones_in_spans(block, block_spans, offset)
+            if keep_waveform or transcript is not None or phones is None:
                 blocks.append(block)
             bar.update(round(min(offset + BLOCK_SECONDS, info.duration)) - bar.n)
     waveform = np.concatenate(blocks) if blocks else None
+    language = None
     if transcript is not None:
-        phonemes = phonemes_for(waveform, transcript)
-    return SpeechAnalysis(
-        info, tuple(phonemes), tuple(spans), np.concatenate(loudness), waveform if keep_waveform else None
-    )
+        phonemes, language = phonemes_for(waveform, transcript), "en"
+    elif phones is None:
+        recognized = recognize_speech(waveform, spans, recognizer)
+        phonemes, language = list(recognized.phonemes), recognized.language
+    return SpeechAnalysis(info, tuple(phonemes), tuple(spans), np.concatenate(loudness),
+                          waveform if keep_waveform else None, language)
 
 
 def animate(
@@ -205,32 +247,39 @@ def animate(
     progress: bool = False,
     motion: str = "procedural",
     emotion: str = "neutral",
-    intensity: float = 0.0,
+    intensity: float | None = None,
     model: str | Path | None = None,
+    recognizer: str = DEFAULT_RECOGNIZER,
 ) -> FaceAnimation:
     """Animate a speech file (see :class:`SpeechToFace`).
 
     Args:
         motion: ``"procedural"`` (rule-based coarticulation, the default while the learned model trails the
             baselines: see the README) or ``"learned"`` (a trained model).
-        emotion, intensity: emotion of the learned motion (:data:`~facemotion.data.clip.EMOTIONS`, 0..1).
-        model: folder of a model trained with ``facemotion train``; default: the shipped one, trained on the
-            FACEGOOD captures.
+        emotion, intensity: emotion of the learned motion (:data:`~facemotion.data.clip.EMOTIONS`) and its
+            intensity in [0, 1]; by default 1 for an emotion, 0 for neutral
+            (:func:`~facemotion.expression.emotion.emotion_intensity`).
+        model: folder of a model trained with ``facemotion train`` (learned motion only); default: the shipped
+            one, trained on the FACEGOOD captures.
+        recognizer: without a transcript, ``"whisper"`` (default), ``"whisper-tiny.en"``, ``"phonetic"`` or ``"hama"``
+            (:data:`~facemotion.text.recognition.RECOGNIZERS`); a transcript always wins.
 
     Raises:
         FileNotFoundError: for a model folder that is not one.
-        ValueError: for an unknown motion mode or emotion, intensity outside [0, 1] or not 0 for neutral; and as
-            :meth:`SpeechToFace.__call__`.
+        ValueError: for an unknown motion mode or emotion, intensity outside [0, 1] or not 0 for neutral, an
+            emotion or a model folder without the learned motion, a model folder whose files do not make a model;
+            and as :meth:`SpeechToFace.__call__`. All are checked before the speech is analysed.
     """
     if motion not in MOTION_MODES:
         raise ValueError(f"motion must be one of {MOTION_MODES}, got {motion!r}")
-    if emotion != "neutral" and motion != "learned":
-        raise ValueError("emotion needs the learned motion")
+    if model is not None and motion != "learned":
+        raise ValueError("a model folder needs the learned motion (motion='learned', --motion learned)")
+    intensity = emotion_intensity(emotion, intensity)
     learned = None
     if motion == "learned":
         learned = default_motion_model() if model is None else SpeechMotionModel.from_pretrained(model)
-        learned.condition(emotion, intensity, 0)
-    return SpeechToFace(model=learned, emotion=emotion, intensity=intensity)(speech, transcript, fps, progress)
+    pipeline = SpeechToFace(model=learned, emotion=emotion, intensity=intensity, recognizer=recognizer)
+    return pipeline(speech, transcript, fps, progress)
 
 
 @functools.cache
@@ -238,28 +287,6 @@ def default_motion_model() -> SpeechMotionModel:
     """The shipped learned model (``assets/weights/facegood``, ``make weights``), loaded once per process."""
     with resources.as_file(resources.files("facemotion.assets") / "weights" / "facegood") as folder:
         return SpeechMotionModel.from_pretrained(folder)
-
-
-def recognize_speech(waveform: np.ndarray) -> list[PhonemeSegment]:
-    """Phones recognised in the voiced spans of a (S,) float32 16 kHz waveform, seconds from its start.
-
-    For takes without a transcript (training data, any language: the phone set is English ARPAbet).
-    """
-    return _recognized_in_spans(waveform, speech_spans(waveform), 0.0)
-
-
-def _recognized_in_spans(
-    block: np.ndarray, spans: list[tuple[float, float]], offset: float
-) -> list[PhonemeSegment]:
-    """Phones recognised in each speech span of a block, in file time (seconds)."""
-    phonemes = []
-    for start, end in spans:
-        samples = block[round(start * SAMPLE_RATE) : round(end * SAMPLE_RATE)]
-        shift = offset + start
-        phonemes += [
-            PhonemeSegment(p.phone, p.start + shift, p.end + shift) for p in recognize_phones(samples)
-        ]
-    return phonemes
 
 
 def span_mask(spans: Sequence[tuple[float, float]], fps: float, n_frames: int) -> np.ndarray:

@@ -26,6 +26,7 @@ from facemotion.animation import FaceAnimation
 from facemotion.exporters.atomic import atomic_output
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.face_models.names import ARKIT_52, ARKIT_INDEX
+from facemotion.audio.io import read_audio
 from facemotion.rendering.backends import MeshRasterizer
 from facemotion.rendering.cameras import full_face_camera
 from facemotion.rendering.rasterizer import RasterSettings
@@ -33,6 +34,8 @@ from facemotion.rendering.renderer import MeshRenderer
 from facemotion.rendering.shading import LambertShader, ShadingSettings
 
 __all__ = [
+    "MAX_SIZE",
+    "check_size",
     "contact_sheet",
     "encode_png",
     "frame_rate",
@@ -41,6 +44,9 @@ __all__ = [
     "render_preview",
     "to_uint8",
 ]
+
+MAX_SIZE = 8192
+"""Largest preview frame side, pixels (8K): a 8192 x 8192 frame is 200 MB of RGB floats while it is shaded."""
 
 _BATCH = 8  # frames rendered at once: bounds memory (a 512x512 frame is ~1 MB of float32 RGB)
 _AAC_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000)
@@ -63,6 +69,25 @@ def frame_rate(fps: float) -> Fraction:
         if abs(fps - nominal * 1000 / 1001) < 1e-3:
             return Fraction(nominal * 1000, 1001)
     return Fraction(fps).limit_denominator(1000)
+
+
+def check_size(size: int, even: bool = True) -> int:
+    """``size``, checked to be a frame side :func:`render_preview` can encode.
+
+    Args:
+        size: frame height and width, pixels.
+        even: require an even size (H.264 with yuv420p halves the chroma planes).
+
+    Raises:
+        TypeError: for a size that is not an integer.
+        ValueError: for a size below 16, above :data:`MAX_SIZE`, or odd when ``even``.
+    """
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+        raise TypeError(f"size must be an integer, got {type(size).__name__}")
+    if not 16 <= size <= MAX_SIZE or (even and size % 2):
+        parity = "an even number" if even else "a number"
+        raise ValueError(f"size must be {parity} in [16, {MAX_SIZE}] pixels (H.264 yuv420p), got {size}")
+    return int(size)
 
 
 def render_frames(
@@ -147,7 +172,7 @@ def render_preview(
         path: the ``.mp4`` to write; written atomically.
         rig: the head; default :meth:`ARKitRig.default`.
         audio: speech file (wav, flac, ogg, ...), overriding ``animation.audio_path``.
-        size: frame height and width in pixels, even, >= 16.
+        size: frame height and width in pixels, even, in [16, :data:`MAX_SIZE`].
         compare: a second animation at the same fps with as many frames, shown on the right.
         labels: two captions (left, right); needs ``compare``.
         progress: show a tqdm progress bar of rendered frames.
@@ -158,7 +183,7 @@ def render_preview(
         ``Path(path)``.
 
     Raises:
-        ValueError: a suffix other than ``.mp4``, zero frames, an odd or too small size, ``compare`` at
+        ValueError: a suffix other than ``.mp4``, zero frames, an odd, too small or too large size, ``compare`` at
             another fps or length, labels without compare or not two strings, non-ARKit channels, a field of
             view outside (0, 180), or an unreadable audio file.
         FileNotFoundError: ``audio`` does not exist, or the output folder does not exist.
@@ -168,8 +193,7 @@ def render_preview(
     path = Path(path)
     _check_suffix(path, ".mp4")
     _check_frames(animation)
-    if size < 16 or size % 2:
-        raise ValueError(f"size must be an even number >= 16 (H.264 yuv420p), got {size}")
+    check_size(size)
     animations = [animation]
     if compare is not None:
         _check_frames(compare)
@@ -241,7 +265,8 @@ def contact_sheet(
     The image is ``rows * size`` pixels high and ``columns * size`` wide, 8-bit RGB.
 
     Raises:
-        ValueError: a suffix other than ``.png``, zero frames, columns/rows < 1, size < 1, non-ARKit channels.
+        ValueError: a suffix other than ``.png``, zero frames, columns/rows < 1, size < 1 or above
+            :data:`MAX_SIZE`, a sheet wider or higher than ``MAX_SIZE`` pixels, non-ARKit channels.
         FileNotFoundError, PermissionError, IsADirectoryError: from
             :func:`~facemotion.exporters.atomic.atomic_output`.
         ImportError: PyAV is not installed.
@@ -251,6 +276,9 @@ def contact_sheet(
     _check_frames(animation)
     if columns < 1 or rows < 1 or size < 1:
         raise ValueError(f"columns, rows and size must be >= 1, got {columns}, {rows}, {size}")
+    if max(columns, rows) * size > MAX_SIZE:
+        raise ValueError(f"a contact sheet is at most {MAX_SIZE} pixels wide and high, got "
+                         f"{columns * size} x {rows * size}")
     picks = np.round(np.linspace(0, animation.n_frames - 1, columns * rows)).astype(int)
     chosen = FaceAnimation(animation.fps, animation.weights[picks], animation.channel_names)
     tiles = np.concatenate(list(render_frames(chosen, rig, size)))
@@ -331,8 +359,6 @@ class _AudioEncoder:
 
 def _read_audio(audio, animation: FaceAnimation) -> tuple[np.ndarray, int] | None:
     """(N, C<=2) float32 samples and the sample rate of the speech, or None without one."""
-    import soundfile as sf
-
     if audio is None:
         if animation.audio_path is None:
             return None
@@ -341,13 +367,7 @@ def _read_audio(audio, animation: FaceAnimation) -> tuple[np.ndarray, int] | Non
                           stacklevel=3)
             return None
         audio = animation.audio_path
-    audio = Path(audio)
-    if not audio.is_file():
-        raise FileNotFoundError(f"audio file not found: {audio}")
-    try:
-        samples, sample_rate = sf.read(str(audio), dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError) as error:
-        raise ValueError(f"cannot read audio {audio}: {error}") from None
+    samples, sample_rate = read_audio(audio)  # an MP3 without a delay header starts on time too
     if samples.shape[1] == 0:
         raise ValueError(f"audio {audio} has no channels")
     return np.ascontiguousarray(samples[:, :2]), int(sample_rate)

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from facemotion.animation import FaceAnimation
-from facemotion.retarget.characters import Character, CharacterMesh
+from facemotion.retarget.characters import USD_CHARACTER_SUFFIXES, Character, CharacterMesh
 from facemotion.retarget.gltf_character import GLTF_CHARACTER_SUFFIXES, read_gltf_character, write_gltf_character
 from facemotion.retarget.mapping import (
     SHIPPED_MAPPINGS,
@@ -33,7 +33,6 @@ from facemotion.retarget.mapping import (
     load_mapping,
     mapping_path,
 )
-from facemotion.retarget.usd_character import USD_CHARACTER_SUFFIXES, read_usd_character, write_usd_character
 
 __all__ = [
     "CHARACTER_SUFFIXES",
@@ -51,10 +50,23 @@ __all__ = [
 
 Writer = Callable[[Path, Path, dict[str, np.ndarray], float, str], Path]
 
+
+def _read_usd(path: Path) -> Character:  # USD (pxr) loads with the first USD character, not with this package
+    from facemotion.retarget.usd_character import read_usd_character
+
+    return read_usd_character(path)
+
+
+def _write_usd(*args) -> Path:
+    from facemotion.retarget.usd_character import write_usd_character
+
+    return write_usd_character(*args)
+
+
 _FORMATS: dict[str, tuple[str, Callable[[Path], Character], Writer, tuple[str, ...]]] = {
     **{s: ("glTF", read_gltf_character, write_gltf_character, GLTF_CHARACTER_SUFFIXES)
        for s in GLTF_CHARACTER_SUFFIXES},
-    **{s: ("USD", read_usd_character, write_usd_character, USD_CHARACTER_SUFFIXES)
+    **{s: ("USD", _read_usd, _write_usd, USD_CHARACTER_SUFFIXES)
        for s in USD_CHARACTER_SUFFIXES},
 }
 """Lower-case suffix -> (format name, reader, writer, the suffixes the animated character may be written as)."""

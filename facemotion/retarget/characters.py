@@ -7,6 +7,9 @@ The formats are read and written by one module each (:mod:`~facemotion.retarget.
 from dataclasses import dataclass
 from pathlib import Path
 
+USD_CHARACTER_SUFFIXES: tuple[str, ...] = (".usd", ".usda", ".usdc")
+"""Suffixes of USD characters (and of the stage written for them); here, so that the list needs no USD import."""
+
 
 @dataclass(frozen=True)
 class CharacterMesh:

@@ -33,10 +33,7 @@ import numpy as np
 from pxr import Sdf, Tf, Usd, UsdGeom, UsdSkel, Vt
 
 from facemotion.exporters.atomic import atomic_output
-from facemotion.retarget.characters import Character, CharacterMesh
-
-USD_CHARACTER_SUFFIXES: tuple[str, ...] = (".usd", ".usda", ".usdc")
-"""Suffixes of USD characters (and of the stage written for them)."""
+from facemotion.retarget.characters import USD_CHARACTER_SUFFIXES, Character, CharacterMesh
 
 SKELETON_NAME = "FacemotionSkeleton"
 """Name of the Skeleton added under the SkelRoot of a blendshape mesh that is bound to none."""

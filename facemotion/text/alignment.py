@@ -6,8 +6,9 @@ CMU Pronouncing Dictionary and phone language model it ships; words missing from
 pronounced by gruut (:mod:`facemotion.text.g2p`). Times come from pocketsphinx's 10 ms frames.
 
 :func:`phonemes_for` is the entry point of the pipeline: it aligns when a transcript is given,
-checks that the transcript fits the audio, and otherwise falls back to :func:`recognize_phones`
-with a warning. Accuracy, mismatch detection and speed are measured by
+checks that the transcript fits the audio, and where it does not (a wrong or missing passage), aligns
+the words it can and recognises phones (:func:`recognize_phones`) in the rest only, with a warning
+naming the stretch. Accuracy, mismatch detection, fallbacks and speed are measured by
 ``benchmarks/alignment_accuracy.py``.
 """
 
@@ -34,6 +35,22 @@ BOUNDARY_OFFSET = (0.025625 - 1 / FRAME_RATE) / 2
 starting at t / 100 s, so the boundary between frames t - 1 and t lies midway between their window
 centres. On eSpeak NG speech it moves the mean signed boundary error from -10 ms to -2 ms."""
 
+NOISE_FLOOR_DB = -60.0
+"""Level of the Gaussian noise added to every waveform before pocketsphinx's front end: its standard
+deviation is this many dB relative to the waveform's peak (-60 dB: 23 LSB of 16-bit PCM for a peak of 0.7).
+
+Synthetic speech (eSpeak NG's default voices hold their stop closures and pauses at exact zero) and
+digitally edited or gated recordings contain digital silence. pocketsphinx floors the log mel power
+spectrum at 1e-4 (``LOG_FLOOR`` in its ``fe_sigproc.c``), some 100 dB below the noise floor of the
+recordings its acoustic model was trained on, so those frames fit no senone: the relative beam prunes
+the alignment away, or it survives with scores the mismatch check rejects. Measured by
+``benchmarks/alignment_accuracy.py`` on 192 correct transcripts of clean eSpeak NG speech (4 voices,
+3 rates): without the noise 73 found no alignment (71 of them in the three voices with digital
+silence; the ``+f3`` variant breathes in its closures); with it none, and a wider beam (1e-80) does not
+do the same (scores below -55). It lies under the noise floor of ordinary recordings, which need none of
+it; it is seeded, so results do not depend on earlier calls.
+"""
+
 MISMATCH_WINDOW_SECONDS = 1.0
 """Length of the sliding window over which the alignment score is averaged (see below)."""
 
@@ -47,9 +64,24 @@ from the best-matching sounds of the acoustic model. The window localises a mism
 to silence where words are missing; unrelated words) that a mean over a long recording would dilute,
 and it separates correct from wrong transcripts better than the mean or the share of phones squashed
 to the minimum duration of 3 frames. Measured by
-``benchmarks/alignment_accuracy.py``: correct transcripts stay above -40 (real speech, also with
-noise at 10 dB SNR, and synthetic speech), other or unrelated transcripts fall below -60 or get no
-alignment at all; transcripts missing some words fall in between.
+``benchmarks/alignment_accuracy.py``: correct transcripts of real speech stay above -37 (also with
+noise at 10 dB SNR), of clean US English eSpeak NG voices above -45; its British voices (``en``,
+``en+m3``: non-rhotic vowels against a US model and dictionary) reach -49 on 8 of 96 sentences, which
+:func:`phonemes_for` then recognises in part (1 to 5 % of their speech). Other or unrelated transcripts
+fall below -53 or get no alignment at all (61 of 64); transcripts missing some words fall in between.
+"""
+
+WIDE_BEAM = 1e-80
+"""Beams (``beam``, ``pbeam``, ``wbeam``) of the second try when pocketsphinx's defaults (1e-48) find no
+alignment: a wrong passage inside a correct transcript often prunes every path at the defaults. The retry
+costs several times the first try (``benchmarks/alignment_accuracy.py``, three-sentence passages with a
+wrong middle sentence: 0.43x real time against 0.19x for correct ones, on 2 shared cores)."""
+
+MAX_UNFIT_SHARE = 0.5
+"""Largest share of a transcript's words that may fail to fit the audio while :func:`phonemes_for` still
+aligns the others; beyond it the transcript is taken as not matching at all and everything is recognised
+(the existing tests' transcript of another clip). A choice, not fitted: a transcript whose words mostly do
+not fit is more likely wrong than partly right.
 """
 
 MAX_ALIGN_SECONDS = 600.0
@@ -82,12 +114,17 @@ class _Span(NamedTuple):
 def _decoder(mode: str) -> Decoder:
     """One pocketsphinx decoder per mode, created once (about 0.4 s).
 
-    "align": defaults (beam 1e-48), no best-path rescoring. "allphone": phone decoding with the
+    "align": defaults (beam 1e-48), no best-path rescoring. "align_wide": the same with the beams of
+    :data:`WIDE_BEAM`, for :func:`phonemes_for` to localise a mismatch where "align" finds no alignment.
+    "allphone": phone decoding with the
     phone trigram model, language weight 2 (1.5 to 2.5 give phone error rates within a point of
     each other on the benchmark; 1 and 4 are worse); beams of 1e-20 decode as well as 1e-48.
     """
     if mode == "align":
         return Decoder(samprate=SAMPLE_RATE, bestpath=False, loglevel="FATAL")
+    if mode == "align_wide":
+        return Decoder(samprate=SAMPLE_RATE, bestpath=False, beam=WIDE_BEAM, pbeam=WIDE_BEAM, wbeam=WIDE_BEAM,
+                       loglevel="FATAL")
     phone_model = os.path.join(get_model_path(), "en-us", "en-us-phone.lm.bin")
     return Decoder(samprate=SAMPLE_RATE, allphone=phone_model, lw=2.0, beam=1e-20, pbeam=1e-20, loglevel="FATAL")
 
@@ -109,8 +146,12 @@ def _is_silent(waveform: np.ndarray) -> bool:
 
 
 def _pcm16(waveform: np.ndarray) -> bytes:
-    """16-bit PCM for pocketsphinx; samples beyond full scale (resampling overshoot) saturate."""
-    return np.round(np.clip(waveform, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+    """16-bit PCM for pocketsphinx with noise at :data:`NOISE_FLOOR_DB` below the peak (seeded, so the same
+    waveform always gives the same PCM); samples beyond full scale (resampling overshoot) saturate."""
+    samples = np.clip(waveform, -1.0, 1.0).astype(np.float64)
+    level = float(np.max(np.abs(samples))) * 10 ** (NOISE_FLOOR_DB / 20)
+    samples += np.random.default_rng(0).normal(0.0, level, samples.size)
+    return np.round(np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
 
 
 def _decode(decoder, pcm: bytes) -> None:
@@ -203,12 +244,13 @@ def _split_at_pauses(words: list[tuple[str, int, int]], max_frames: int) -> list
     return pieces + [(start, words[-1][2], piece_words)]
 
 
-def _forced_alignment(waveform: np.ndarray, words: list[str]) -> list[_Span]:
-    """Both passes; the second in pieces of :data:`ALIGN_CHUNK_SECONDS` for long audio."""
+def _forced_alignment(waveform: np.ndarray, words: list[str], mode: str = "align") -> list[_Span]:
+    """Both passes with the decoder of ``mode``; the second in pieces of :data:`ALIGN_CHUNK_SECONDS` for
+    long audio."""
     hop = SAMPLE_RATE // FRAME_RATE
     pcm = _pcm16(waveform)
     with _LOCK:
-        decoder = _decoder("align")
+        decoder = _decoder(mode)
         _add_missing_words(decoder, words)
         first_pass = _align_words(decoder, pcm, words)
         if waveform.size <= ALIGN_CHUNK_SECONDS * SAMPLE_RATE:
@@ -224,12 +266,129 @@ def _forced_alignment(waveform: np.ndarray, words: list[str]) -> list[_Span]:
     return spans
 
 
-def _worst_window_score(spans: list[_Span]) -> float:
-    """Lowest acoustic score per frame averaged over :data:`MISMATCH_WINDOW_SECONDS` (or all frames)."""
+def _window_scores(spans: list[_Span]) -> tuple[np.ndarray, int]:
+    """Acoustic score per frame averaged over :data:`MISMATCH_WINDOW_SECONDS` (or all frames, if fewer).
+
+    Returns:
+        (F - width + 1,) float64 means of the windows starting at each frame (frames counted from the
+        first span's start; the spans are contiguous), and the window width in frames.
+    """
     per_frame = np.concatenate([np.full(s.end - s.start, s.score / (s.end - s.start))
                                 for s in spans if s.end > s.start])
     width = min(int(MISMATCH_WINDOW_SECONDS * FRAME_RATE), per_frame.size)
-    return float(np.convolve(per_frame, np.full(width, 1 / width), mode="valid").min())
+    return np.convolve(per_frame, np.full(width, 1 / width), mode="valid"), width
+
+
+def _worst_window_score(spans: list[_Span]) -> float:
+    """Lowest acoustic score per frame averaged over :data:`MISMATCH_WINDOW_SECONDS` (or all frames)."""
+    return float(_window_scores(spans)[0].min())
+
+
+class _Piece(NamedTuple):
+    """A stretch of an alignment in frames, [start, end): its words, whether they fit, its worst window score."""
+
+    start: int
+    end: int
+    words: list[str]
+    fits: bool
+    score: float
+
+
+def _pieces(spans: list[_Span], min_window_score: float) -> list[_Piece]:
+    """Cut an alignment into stretches whose words fit the audio and stretches whose words do not.
+
+    A frame does not fit when the :data:`MISMATCH_WINDOW_SECONDS` window centred on it scores below
+    ``min_window_score`` (windows at the ends stand for the frames beyond their centres); a word does
+    not fit when one of its frames does. Consecutive words of the same kind form one piece; pieces meet
+    in the middle of the pause between them, or at the word boundary where there is none. Pauses before
+    the first word and after the last belong to the first and last pieces.
+    """
+    scores, width = _window_scores(spans)
+    frames = spans[0].start + np.arange(scores.size + width - 1)
+    centred = scores[np.clip(frames - spans[0].start - width // 2, 0, scores.size - 1)]
+    fits_frame = centred >= min_window_score
+    units: list[tuple[str | None, int, int]] = []  # words (their phones joined) and pauses
+    for span in spans:
+        if units and units[-1][0] == span.word and units[-1][2] == span.start:
+            units[-1] = (span.word, units[-1][1], span.end)
+        else:
+            units.append((span.word, span.start, span.end))
+    bounds: list[tuple[int, int, list[str], bool]] = []
+    start, words, fits, pause = spans[0].start, [], None, None
+    for word, first, end in units:
+        if word is None:
+            pause = (first, end)
+            continue
+        fitting = bool(fits_frame[first - spans[0].start: end - spans[0].start].all())
+        if fits is not None and fitting != fits:
+            cut = (pause[0] + pause[1]) // 2 if pause else first
+            bounds.append((start, cut, words, fits))
+            start, words = cut, []
+        words.append(word)
+        fits, pause = fitting, None
+    bounds.append((start, spans[-1].end, words, bool(fits)))
+    return [_Piece(first, end, words, fits, float(centred[first - spans[0].start: end - spans[0].start].min()))
+            for first, end, words, fits in bounds]
+
+
+class _Fallback(NamedTuple):
+    """A stretch where phones were recognised instead of aligned: seconds [start, end), its words, why."""
+
+    start: float
+    end: float
+    words: list[str]
+    reason: str
+
+
+def _align_where_it_fits(waveform: np.ndarray, words: list[str],
+                         min_window_score: float) -> tuple[list[_Span], list[_Fallback]]:
+    """Forced alignment, with phone recognition in the stretches whose words do not fit the audio.
+
+    The whole transcript is aligned first (with :data:`WIDE_BEAM` when the default beams find no
+    alignment, as they often do not when a passage is wrong); :func:`_pieces` localises the words that
+    do not fit. The pieces that fit are aligned again on their own audio (so that the missing or wrong words next to
+    them pull no phone out of place) and kept if they now fit everywhere; the others, and any piece
+    that fails on its own, are phone-recognised (:func:`recognize_phones`) and lose their words.
+
+    Returns:
+        Contiguous spans over the waveform's frames, and the stretches that fell back, in time order.
+
+    Raises:
+        AlignmentError: pocketsphinx finds no alignment, or more than :data:`MAX_UNFIT_SHARE` of the
+            words do not fit (the transcript as a whole does not match the audio).
+    """
+    hop = SAMPLE_RATE // FRAME_RATE
+    try:
+        spans = _forced_alignment(waveform, words)
+    except AlignmentError:
+        spans = _forced_alignment(waveform, words, "align_wide")
+    pieces = _pieces(spans, min_window_score)
+    if len(pieces) == 1 and pieces[0].fits:
+        return spans, []
+    unfit = sum(len(piece.words) for piece in pieces if not piece.fits)
+    if unfit > MAX_UNFIT_SHARE * len(words):
+        raise AlignmentError(f"acoustic score {min(p.score for p in pieces):.1f} per frame over "
+                             f"{MISMATCH_WINDOW_SECONDS:g} s is below {min_window_score:.1f} for {unfit} of "
+                             f"{len(words)} words: the transcript does not seem to match the audio")
+    result, fallbacks = [], []
+    for k, piece in enumerate(pieces):
+        begin, end = piece.start * hop, piece.end * hop if k < len(pieces) - 1 else waveform.size
+        audio = waveform[begin:end]
+        reason = f"acoustic score {piece.score:.1f} per frame over {MISMATCH_WINDOW_SECONDS:g} s"
+        if piece.fits:
+            try:
+                aligned = _forced_alignment(audio, piece.words)
+                score = _worst_window_score(aligned)
+                if score >= min_window_score:
+                    result += [span._replace(start=span.start + piece.start, end=span.end + piece.start)
+                               for span in aligned]
+                    continue
+                reason = f"acoustic score {score:.1f} per frame over {MISMATCH_WINDOW_SECONDS:g} s, aligned alone"
+            except AlignmentError as error:
+                reason = f"{error}, aligned alone"
+        result += _recognised_spans(audio, piece.start)
+        fallbacks.append(_Fallback(begin / SAMPLE_RATE, end / SAMPLE_RATE, piece.words, reason))
+    return result, fallbacks
 
 
 def align(waveform: np.ndarray, transcript: str, sample_rate: int = SAMPLE_RATE,
@@ -242,8 +401,9 @@ def align(waveform: np.ndarray, transcript: str, sample_rate: int = SAMPLE_RATE,
     waveform, choosing among the dictionary's alternative pronunciations, then phones, in pieces of
     at most :data:`ALIGN_CHUNK_SECONDS` cut inside pauses.
 
-    Accuracy on synthetic speech with exact timings (eSpeak NG, two voices): median boundary error
-    8 ms, 86 % of boundaries within 20 ms. Cost on one CPU core: about 0.03x real time for clips of
+    Accuracy on clean synthetic speech with exact timings (eSpeak NG, 4 voices, 3 rates, 192
+    sentences; ``benchmarks/alignment_accuracy.py``): median boundary error 7.1 ms, 86 % of boundaries
+    within 20 ms. Cost on one CPU core: about 0.03x real time for clips of
     seconds, 0.07x for one to five minutes, under 100 MiB of memory (the second pass works in pieces:
     in one go it took 2.3 GiB for five minutes); the first pass grows faster than linearly (ten
     minutes take about a minute), hence the limit :data:`MAX_ALIGN_SECONDS`.
@@ -266,6 +426,16 @@ def align(waveform: np.ndarray, transcript: str, sample_rate: int = SAMPLE_RATE,
         AlignmentError: the audio is silent (peak below -60 dBFS), pocketsphinx finds no alignment,
             or its score is below ``min_window_score``.
     """
+    spans = _forced_alignment(waveform, _words_to_align(waveform, transcript, sample_rate))
+    score = _worst_window_score(spans)
+    if min_window_score is not None and score < min_window_score:
+        raise AlignmentError(f"acoustic score {score:.1f} per frame over {MISMATCH_WINDOW_SECONDS:g} s is below "
+                             f"{min_window_score:.1f}: the transcript does not seem to match the audio")
+    return _segments(spans, waveform.size / sample_rate)
+
+
+def _words_to_align(waveform: np.ndarray, transcript: str, sample_rate: int) -> list[str]:
+    """The checks of :func:`align` (errors as documented there); the transcript's words."""
     _check_waveform(waveform, sample_rate)
     duration = waveform.size / sample_rate
     if duration > MAX_ALIGN_SECONDS:
@@ -276,15 +446,10 @@ def align(waveform: np.ndarray, transcript: str, sample_rate: int = SAMPLE_RATE,
         raise ValueError(f"transcript has no words to align: {transcript!r}")
     if _is_silent(waveform):
         raise AlignmentError("the audio is silent (peak below -60 dBFS)")
-    spans = _forced_alignment(waveform, words)
-    score = _worst_window_score(spans)
-    if min_window_score is not None and score < min_window_score:
-        raise AlignmentError(f"acoustic score {score:.1f} per frame over {MISMATCH_WINDOW_SECONDS:g} s is below "
-                             f"{min_window_score:.1f}: the transcript does not seem to match the audio")
-    return _segments(spans, duration)
+    return words
 
 
-def _cut_points(waveform: np.ndarray, max_samples: int) -> list[int]:
+def cut_points(waveform: np.ndarray, max_samples: int) -> list[int]:
     """Sample indices, multiples of the 10 ms hop, cutting the waveform into pieces of at most ``max_samples``.
 
     Each cut lies in the quietest 250 ms (mean energy of 10 ms frames) of the last third of its
@@ -324,52 +489,85 @@ def recognize_phones(waveform: np.ndarray, sample_rate: int = SAMPLE_RATE) -> li
         ValueError: for a bad waveform or a sample rate other than 16 kHz.
     """
     _check_waveform(waveform, sample_rate)
+    return _segments(_recognised_spans(waveform, 0), waveform.size / sample_rate)
+
+
+def _recognised_spans(waveform: np.ndarray, offset: int) -> list[_Span]:
+    """All-phone decoding of :func:`recognize_phones`, in pieces; frames shifted by ``offset``.
+
+    A waveform shorter than 3 frames (pocketsphinx decodes nothing) or near-digital silence is one pause.
+    """
     hop = SAMPLE_RATE // FRAME_RATE
+    if waveform.size < 3 * hop:
+        return [_Span(SILENCE, None, offset, offset + waveform.size // hop)]
     spans = []
     with _LOCK:
         decoder = _decoder("allphone")
-        cuts = _cut_points(waveform, int(RECOGNITION_CHUNK_SECONDS * SAMPLE_RATE))
+        cuts = cut_points(waveform, int(RECOGNITION_CHUNK_SECONDS * SAMPLE_RATE))
         for start, end in zip(cuts[:-1], cuts[1:]):
+            first = offset + start // hop
             if _is_silent(waveform[start:end]):
-                spans.append(_Span(SILENCE, None, start // hop, end // hop))
+                spans.append(_Span(SILENCE, None, first, offset + end // hop))
                 continue
             _decode(decoder, _pcm16(waveform[start:end]))
-            spans += [_Span(_phone_label(seg.word), None, start // hop + seg.start_frame,
-                            start // hop + seg.end_frame + 1) for seg in decoder.seg()]
-    return _segments(spans, waveform.size / sample_rate)
+            spans += [_Span(_phone_label(seg.word), None, first + seg.start_frame, first + seg.end_frame + 1)
+                      for seg in decoder.seg()]
+    return spans
 
 
 def phonemes_for(waveform: np.ndarray, transcript: str | None = None,
-                 sample_rate: int = SAMPLE_RATE) -> list[PhonemeSegment]:
+                 sample_rate: int = SAMPLE_RATE, offset: float = 0.0) -> list[PhonemeSegment]:
     """Phoneme segments of speech: aligned to the transcript if one is given, else recognised.
 
-    When forced alignment fails (silent audio, pocketsphinx finds no alignment, or its acoustic
-    score shows that the transcript does not match the audio: :data:`MIN_WINDOW_SCORE`) or the
-    audio is longer than :data:`MAX_ALIGN_SECONDS`, a warning names the reason and
-    :func:`recognize_phones` is used instead.
+    Where the acoustic score shows that some words do not fit the audio (:data:`MIN_WINDOW_SCORE`,
+    localised by the window centred on each frame: a wrong, missing or extra passage), the stretch
+    around them, cut in pauses, is phone-recognised without words, the pieces between are aligned
+    again on their own, and a warning names each stretch (seconds, words, score). When forced
+    alignment fails as a whole (silent audio, pocketsphinx finds no alignment, more than
+    :data:`MAX_UNFIT_SHARE` of the words do not fit) or the audio is longer than
+    :data:`MAX_ALIGN_SECONDS`, a warning names the reason and :func:`recognize_phones` is used for all.
 
     Args:
         waveform: (S,) float32 mono speech at 16 kHz, nominally in [-1, 1] (beyond saturates).
         transcript: what is said, English text, or ``None``.
         sample_rate: must be 16000.
+        offset: seconds added to every time, returned and warned (the position of ``waveform`` in its file).
 
     Returns:
-        Contiguous segments covering [0, S / 16000] s, as :func:`align` or :func:`recognize_phones`.
+        Contiguous segments covering [offset, offset + S / 16000] s, as :func:`align` or
+        :func:`recognize_phones` (recognised phones have ``word=None``).
 
     Raises:
         ValueError: for a bad waveform or sample rate, or an empty or word-less transcript.
     """
     _check_waveform(waveform, sample_rate)
     if transcript is None:
-        return recognize_phones(waveform, sample_rate)
+        return _shifted(recognize_phones(waveform, sample_rate), offset)
     if not normalise_transcript(transcript):
         raise ValueError(f"transcript has no words to align: {transcript!r}")
     if waveform.size > MAX_ALIGN_SECONDS * sample_rate:
         reason = f"audio longer than {MAX_ALIGN_SECONDS:.0f} s"
     else:
         try:
-            return align(waveform, transcript, sample_rate)
+            words = _words_to_align(waveform, transcript, sample_rate)
+            spans, fallbacks = _align_where_it_fits(waveform, words, MIN_WINDOW_SCORE)
         except AlignmentError as error:
             reason = str(error)
-    warnings.warn(f"forced alignment failed ({reason}); falling back to phone recognition", stacklevel=2)
-    return recognize_phones(waveform, sample_rate)
+        else:
+            if fallbacks:
+                stretches = "; ".join(f"{offset + f.start:.2f}-{offset + f.end:.2f} s, "
+                                      f"{' '.join(f.words) or 'no words'!r}: {f.reason}" for f in fallbacks)
+                kept = len(words) - sum(len(f.words) for f in fallbacks)
+                warnings.warn(f"forced alignment failed in part ({stretches}); falling back to phone recognition "
+                              f"there, {kept} of {len(words)} words aligned", stacklevel=2)
+            return _shifted(_segments(spans, waveform.size / sample_rate), offset)
+    where = f" at {offset:.2f}-{offset + waveform.size / sample_rate:.2f} s" if offset else ""
+    warnings.warn(f"forced alignment failed{where} ({reason}); falling back to phone recognition", stacklevel=2)
+    return _shifted(recognize_phones(waveform, sample_rate), offset)
+
+
+def _shifted(segments: list[PhonemeSegment], offset: float) -> list[PhonemeSegment]:
+    """``segments`` moved ``offset`` seconds later."""
+    if not offset:
+        return segments
+    return [PhonemeSegment(s.phone, s.start + offset, s.end + offset, s.word) for s in segments]

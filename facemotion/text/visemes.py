@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from facemotion.exporters.atomic import atomic_output
 from facemotion.face_models.names import ARKIT_52, ARKIT_INDEX
 from facemotion.text.phonemes import ARPABET, SILENCE
 
@@ -84,6 +85,41 @@ def load_viseme_table(path: str | Path | None = None) -> VisemeTable:
         if min(d.alpha, d.theta_before, d.theta_after) <= 0:
             raise ValueError(f"{path}: dominance of {viseme} must have alpha and theta > 0")
     return VisemeTable(mapping, poses, dominance)
+
+
+def save_viseme_table(table: VisemeTable, path: str | Path, header: str = "") -> Path:
+    """Write a table as :func:`load_viseme_table` reads it (atomically); it loads back to identical arrays.
+
+    Pose weights are written as the shortest decimal that reads back to the same float32 (channels at 0 are left
+    out, as in the shipped file). Used to store the table a learned model was trained with beside its weights.
+
+    Args:
+        table: the table.
+        path: the YAML file to write (its folder must exist).
+        header: text written first as ``#`` comment lines (e.g. where the table comes from).
+
+    Returns:
+        ``Path(path)``.
+    """
+    mapping = {"phoneme_to_viseme": dict(table.phoneme_to_viseme)}
+    raw = {
+        "poses": {
+            viseme: {name: float(str(pose[i])) for i, name in enumerate(ARKIT_52) if pose[i] != 0}
+            for viseme, pose in table.poses.items()
+        },
+        "dominance": {
+            viseme: {"alpha": d.alpha, "theta_before": d.theta_before, "theta_after": d.theta_after}
+            for viseme, d in table.dominance.items()
+        },
+    }
+    comments = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
+    with atomic_output(path) as tmp:
+        tmp.write_text(
+            comments
+            + yaml.safe_dump(mapping, sort_keys=False)
+            + yaml.safe_dump(raw, sort_keys=False, default_flow_style=None, width=200)
+        )
+    return Path(path)
 
 
 def _pose(viseme: str, values: dict[str, float]) -> np.ndarray:

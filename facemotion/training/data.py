@@ -7,12 +7,13 @@ import numpy as np
 import torch
 
 from facemotion.audio.io import SAMPLE_RATE
+from facemotion.audio.vad import speech_spans
 from facemotion.data.clip import EMOTIONS, MotionClip
 from facemotion.expression.emotion import compose_emotion
 from facemotion.motion.keymotion import KeyMotions, key_motions
 from facemotion.motion.transformer import KeyMotionTokens
-from facemotion.pipelines.speech_to_face import recognize_speech
-from facemotion.text.visemes import load_viseme_table
+from facemotion.text.recognition import phones_in_spans
+from facemotion.text.visemes import VisemeTable, load_viseme_table
 
 MIN_INTENSITY = 0.2
 """Lowest intensity drawn for an emotion laid over neutral speech."""
@@ -33,18 +34,21 @@ class TrainingTake:
     style: int
 
 
-def prepare_takes(clips: Sequence[MotionClip], styles: Sequence[str], recognize: bool = True) -> list[TrainingTake]:
+def prepare_takes(
+    clips: Sequence[MotionClip], styles: Sequence[str], recognize: bool = True, visemes: VisemeTable | None = None
+) -> list[TrainingTake]:
     """Crop each clip to its audio/motion overlap and recognise its phones for key motions.
 
     Args:
         clips: the dataset's clips.
         styles: subject names; a clip's style id is the index of its subject (unknown subjects get 0).
         recognize: recognise phones (English ARPAbet recogniser, any language) for key-motion tokens.
+        visemes: the table that poses the key motions; None for the shipped ``assets/visemes.yaml``.
 
     Raises:
         ValueError: when a clip has no frame of overlapping audio.
     """
-    table = load_viseme_table()
+    table = load_viseme_table() if visemes is None else visemes
     takes = []
     for clip in clips:
         n_frames = min(clip.n_frames, int(len(clip.audio) / SAMPLE_RATE * clip.fps))
@@ -52,7 +56,7 @@ def prepare_takes(clips: Sequence[MotionClip], styles: Sequence[str], recognize:
             raise ValueError(f"{clip.name}: no frame of motion overlaps its audio")
         audio = clip.audio[: round(n_frames / clip.fps * SAMPLE_RATE)]
         cropped = MotionClip(**{**vars(clip), "audio": audio, "motion": clip.motion[:n_frames]})
-        keys = key_motions(recognize_speech(audio), table) if recognize else None
+        keys = key_motions(phones_in_spans(audio, speech_spans(audio)), table) if recognize else None
         style = styles.index(clip.subject) if clip.subject in styles else 0
         takes.append(TrainingTake(cropped, keys, style))
     return takes

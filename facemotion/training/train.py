@@ -15,18 +15,34 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import lightning
+try:
+    import lightning
+except ModuleNotFoundError as error:  # an inference-only install: say how to get the training dependencies
+    raise ModuleNotFoundError(
+        "training needs Lightning, TensorBoard and openpyxl: pip install 'facemotion[train]'", name=error.name
+    ) from error
 import torch
 import yaml
 
 from facemotion.data import biwi, facegood, flame_sequences, vocaset
 from facemotion.data.clip import MotionClip
 from facemotion.motion.speech_motion import SpeechMotionConfig, SpeechMotionModel
+from facemotion.text.visemes import load_viseme_table
 from facemotion.training.data import MotionWindows, collate_windows, prepare_takes
 from facemotion.training.modules import MotionTraining, OptimConfig, PriorTraining
 
 STAGES = ("prior", "motion")
 SAVE_DTYPES = ("float32", "float16", "bfloat16")
+
+DATASET_SPLITS: dict[str, tuple[tuple[str, ...] | str, tuple[str, ...] | str]] = {
+    "facegood": (facegood.FACEGOOD_TRAIN, facegood.FACEGOOD_VALIDATION),
+    "vocaset": ("train", "val"),
+    "biwi": ("train", "val"),
+    "mead": ((), ()),
+}
+"""Each dataset's default (training, validation) takes: FACEGOOD take names, FaceFormer's split names for VOCASET
+and BIWI (:data:`~facemotion.data.vocaset.VOCASET_SPLITS`, :data:`~facemotion.data.biwi.BIWI_SPLITS`), and for
+MEAD nothing to name (every sequence under ``root`` trains; there is no validation)."""
 
 
 @dataclass(frozen=True)
@@ -37,8 +53,10 @@ class DataConfig:
         dataset: ``facegood`` (takes named in ``train``/``validation``), ``vocaset`` or ``biwi`` (split names,
             e.g. ``train`` / ``val``), or ``mead`` (EMOTE-style pseudo-ground-truth; all of ``root`` is training).
         root: the dataset folder.
-        train: take names (facegood) or one split name.
-        validation: take names (facegood) or one split name; evaluated whole (never used to pick weights).
+        train: take names (facegood) or one split name; None (the default) takes the dataset's own
+            (:data:`DATASET_SPLITS`).
+        validation: take names (facegood) or one split name, evaluated whole (never used to pick weights); None
+            takes the dataset's own. MEAD takes neither.
         window_seconds: length of a training window.
         batch_size: windows per batch (per process).
         samples_per_epoch: windows drawn per epoch.
@@ -50,8 +68,8 @@ class DataConfig:
 
     dataset: str = "facegood"
     root: str = "../../shared/data/facegood"
-    train: tuple[str, ...] = facegood.FACEGOOD_TRAIN
-    validation: tuple[str, ...] = facegood.FACEGOOD_VALIDATION
+    train: tuple[str, ...] | str | None = None
+    validation: tuple[str, ...] | str | None = None
     window_seconds: float = 4.0
     batch_size: int = 16
     samples_per_epoch: int = 1600
@@ -59,6 +77,27 @@ class DataConfig:
     emotion_augment: bool = True
     recognize_phonemes: bool = True
     num_workers: int = 0
+
+    def __post_init__(self) -> None:
+        """Fill in the dataset's own splits where none are given, and check the names' kind.
+
+        Raises:
+            ValueError: for an unknown dataset, FACEGOOD takes that are not a list of quoted names, a VOCASET or
+                BIWI split that is not one name, or MEAD with splits.
+        """
+        if self.dataset not in DATASET_SPLITS:
+            raise ValueError(f"data.dataset must be one of {tuple(DATASET_SPLITS)}, got {self.dataset!r}")
+        defaults = DATASET_SPLITS[self.dataset]
+        for name, default in zip(("train", "validation"), defaults):
+            value = getattr(self, name)
+            if value is None:
+                object.__setattr__(self, name, value := default)
+            if self.dataset == "facegood" and not (isinstance(value, tuple) and all(isinstance(v, str) for v in value)):
+                raise ValueError(f"data.{name}: FACEGOOD takes are a list of quoted names, got {value!r}")
+            if self.dataset in ("vocaset", "biwi") and not isinstance(value, str):
+                raise ValueError(f"data.{name}: {self.dataset} takes one split name (e.g. {default!r}), got {value!r}")
+            if self.dataset == "mead" and value != ():
+                raise ValueError(f"data.{name}: MEAD trains on every sequence under data.root; give no {name}")
 
 
 @dataclass(frozen=True)
@@ -134,7 +173,7 @@ def load_training_config(path: str | Path, overrides: typing.Sequence[str] = ())
             optim=_dataclass(OptimConfig, values.get("optim", {})),
             trainer=_dataclass(TrainerConfig, values.get("trainer", {})),
         )
-    except TypeError as error:
+    except (TypeError, ValueError) as error:
         raise ValueError(f"{path}: {error}") from None
     if config.stage not in STAGES:
         raise ValueError(f"{path}: stage must be one of {STAGES}, got {config.stage!r}")
@@ -163,15 +202,20 @@ def train(config: TrainingConfig) -> Path:
     Raises:
         FileNotFoundError: for missing data or prior checkpoint.
         ValueError: for a stage ``motion`` run whose model has a prior but neither ``prior_checkpoint`` nor
-            ``init_checkpoint``, an ``init_checkpoint`` in a ``prior`` run, or one whose config differs from ``model``.
+            ``init_checkpoint``, an ``init_checkpoint`` in a ``prior`` run, or one whose config differs from ``model``;
+            for data the model does not fit (:func:`check_clips_fit`), before any training.
     """
     lightning.seed_everything(config.trainer.seed, workers=True)
     model = _initial_model(config)
     train_clips, validation_clips = load_clips(config.data)
     styles = sorted({clip.subject for clip in train_clips})
+    check_clips_fit(model, train_clips + validation_clips, len(styles))
     recognize = config.data.recognize_phonemes and config.stage == "motion"
-    train_takes = prepare_takes(train_clips, styles, recognize)
-    validation_takes = prepare_takes(validation_clips, styles, recognize)
+    # key motions posed with the table the model already carries (fine-tuning), else the shipped one; the model
+    # keeps it, and save_pretrained writes it to the folder (visemes.yaml) for inference
+    model.visemes = model.visemes or load_viseme_table()
+    train_takes = prepare_takes(train_clips, styles, recognize, model.visemes)
+    validation_takes = prepare_takes(validation_clips, styles, recognize, model.visemes)
     if config.stage == "motion" and config.init_checkpoint is None:
         model.transformer.fit_feature_statistics([take.clip.audio for take in train_takes])
     stage = PriorTraining if config.stage == "prior" else MotionTraining
@@ -219,17 +263,43 @@ def load_clips(data: DataConfig) -> tuple[list[MotionClip], list[MotionClip]]:
     """The training and validation clips a :class:`DataConfig` names.
 
     Raises:
-        ValueError: for an unknown dataset.
+        FileNotFoundError, ValueError: as the dataset's loader.
     """
-    names = (data.train, data.validation)
-    if data.dataset == "facegood" and all(isinstance(n, str) for n in names[0] + names[1]):
-        return tuple([facegood.load_facegood(data.root, n) for n in names] for names in names)
-    loaders = {"vocaset": vocaset.load_vocaset, "biwi": biwi.load_biwi}
-    if data.dataset in loaders:
-        return tuple(loaders[data.dataset](data.root, split) for split in (data.train, data.validation))
+    if data.dataset == "facegood":
+        return tuple([facegood.load_facegood(data.root, n) for n in names] for names in (data.train, data.validation))
     if data.dataset == "mead":
         return flame_sequences.load_mead_pseudo_gt(data.root), []
-    raise ValueError(f"dataset must be facegood (with quoted take names), vocaset, biwi or mead, got {data.dataset!r}")
+    load = {"vocaset": vocaset.load_vocaset, "biwi": biwi.load_biwi}[data.dataset]
+    return load(data.root, data.train), load(data.root, data.validation)
+
+
+def check_clips_fit(model: SpeechMotionModel, clips: typing.Sequence[MotionClip], n_styles: int) -> None:
+    """Check, before any training, that the model makes the motion of the clips.
+
+    Args:
+        model: the model to train.
+        clips: its training and validation clips.
+        n_styles: the speaking styles the training clips need (one per subject).
+
+    Raises:
+        ValueError: naming the setting to change, for clips at another frame rate than
+            ``model.transformer.fps``, of mixed representations, of a width the model has no head for, or with
+            more subjects than the prior has styles.
+    """
+    rates = sorted({clip.fps for clip in clips})
+    if rates != [model.fps]:
+        raise ValueError(f"the data is at {rates} fps but model.transformer.fps is {model.fps:g}: set it to the data's")
+    kinds = {(clip.representation, clip.motion.shape[1]) for clip in clips}
+    if len(kinds) != 1:
+        raise ValueError(f"the clips mix representations or widths: {sorted(kinds)}")
+    (representation, width), = kinds
+    heads = model.transformer.heads.dims
+    if heads.get(representation) != width:
+        raise ValueError(f"the data is {representation} motion of width {width} but the model's heads are {heads}: "
+                         f"set model.transformer.heads ({representation}: {width}) or the prior's motion_dim")
+    if model.prior is not None and model.prior.config.n_styles < n_styles:
+        raise ValueError(f"the training data has {n_styles} subjects but the prior {model.prior.config.n_styles} "
+                         f"speaking styles: set model.prior.n_styles to {n_styles} or more")
 
 
 def _trainer(settings: TrainerConfig, max_steps: int, validate: bool) -> lightning.Trainer:

@@ -72,3 +72,38 @@ def test_info_reads_header_only(write_audio):
     info = audio_info(path)
     assert (info.sample_rate, info.channels, info.n_samples) == (48000, 2, 96000)
     assert info.duration == pytest.approx(2.0)
+
+
+def click(seconds: float, sample_rate: int, at: float) -> np.ndarray:
+    """Silence with one sharp click (a single-sample pulse) at ``at`` seconds."""
+    samples = np.zeros(round(seconds * sample_rate), np.float32)
+    samples[round(at * sample_rate)] = 0.9
+    return samples
+
+
+def without_info_frame(data: bytes) -> bytes:
+    """An MP3 stream without its first frame, the Xing/Info frame that records LAME's encoder delay (as a
+    stream written to a pipe or cut from a longer one has none)."""
+    b1, b2 = data[1], data[2]
+    assert data[0] == 0xFF and (b1 >> 1) & 3 == 1, "expected a Layer III frame first"
+    bitrate_kbps = (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)[b2 >> 4]  # MPEG-2 LSF table
+    rate = (22050, 24000, 16000)[(b2 >> 2) & 3]
+    assert (b1 >> 3) & 3 == 2, "the helper knows MPEG-2 frame sizes only (16, 22.05, 24 kHz)"
+    length = 72_000 * bitrate_kbps // rate + ((b2 >> 1) & 1)
+    return data[length:]
+
+
+@pytest.mark.parametrize("tagged", [True, False])
+def test_an_mp3_starts_on_time_with_or_without_its_encoder_delay_header(write_audio, tmp_path, tagged):
+    """libsndfile trims the delay an MP3's LAME header records; without that header the 576 + 529 samples of
+    encoder and decoder delay (69 ms at 16 kHz) are dropped here."""
+    path = write_audio("click.mp3", click(2.0, 16000, at=0.5), 16000, format="MP3")
+    if not tagged:
+        path.write_bytes(without_info_frame(path.read_bytes()))
+    info = audio_info(path)
+    assert info.start_padding == (0 if tagged else 1105)
+    waveform = load_audio(path)
+    assert abs(int(np.argmax(np.abs(waveform))) - 8000) <= 2  # on time to 1/8 ms, not 1105 samples late
+    assert np.isfinite(waveform).all() and len(waveform) >= 32000  # untagged: LAME's end padding stays
+    if tagged:  # without the header, libsndfile's frame count is an estimate from the file size
+        assert info.n_samples == len(waveform) == 32000

@@ -9,8 +9,8 @@ def test_silence_has_no_speech():
     assert speech_spans(np.zeros(16000 * 3, np.float32)) == []
 
 
-def test_real_speech_is_found_and_padding_silence_is_not(shared_speech):
-    speech = load_audio(shared_speech / "arctic_a0007.wav")
+def test_real_speech_is_found_and_padding_silence_is_not(speech_clips):
+    speech = load_audio(next(p for p in speech_clips if p.name == "arctic_a0007.wav"))
     silence = np.zeros(16000 * 2, np.float32)
     spans = speech_spans(np.concatenate([silence, speech, silence]))
     assert spans, "no speech found in a real recording"

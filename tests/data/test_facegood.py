@@ -1,5 +1,4 @@
 import warnings
-from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -15,8 +14,6 @@ from facemotion.data.facegood import (
     read_arkit_mapping,
 )
 from facemotion.face_models.names import ARKIT_52, ARKIT_INDEX
-
-FACEGOOD = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "facegood"
 
 # Rows in the real sheet's shape: ARKIT in column A, Voice2Face in C, Status in G, a blank row under the header.
 SHEET = [
@@ -68,16 +65,14 @@ def synthetic_facegood(tmp_path, write_speech):
 
 
 @pytest.fixture(scope="module")
-def real_take():
-    if not FACEGOOD.is_dir():
-        pytest.skip("../shared/data/facegood is not present")
+def real_take(shared_facegood):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        clip = load_facegood(FACEGOOD, FACEGOOD_VALIDATION[0])
+        clip = load_facegood(shared_facegood, FACEGOOD_VALIDATION[0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        names = [str(n) for n in np.load(FACEGOOD / "shirley_1015_bs_name.npy")]
-        values = np.load(FACEGOOD / f"bs_value_{FACEGOOD_VALIDATION[0]}.npy")
+        names = [str(n) for n in np.load(shared_facegood / "shirley_1015_bs_name.npy")]
+        values = np.load(shared_facegood / f"bs_value_{FACEGOOD_VALIDATION[0]}.npy")
     return clip, {name: values[:, i] for i, name in enumerate(names)}, caught
 
 
@@ -220,8 +215,6 @@ def test_real_audio_lasts_as_long_as_the_motion(real_take):
     assert abs(len(clip.audio) / 16_000 - clip.duration) < 0.1
 
 
-def test_every_named_take_is_in_the_shared_folder():
-    if not FACEGOOD.is_dir():
-        pytest.skip("../shared/data/facegood is not present")
+def test_every_named_take_is_in_the_shared_folder(shared_facegood):
     for name in FACEGOOD_TRAIN + FACEGOOD_VALIDATION:
-        assert (FACEGOOD / f"bs_value_{name}.npy").is_file() and (FACEGOOD / f"{name}.wav").is_file()
+        assert (shared_facegood / f"bs_value_{name}.npy").is_file() and (shared_facegood / f"{name}.wav").is_file()

@@ -1,21 +1,9 @@
 import numpy as np
 import pytest
 
-from facemotion.data.flame_sequences import MEAD_FPS, load_flame_sequence, load_mead_pseudo_gt
-
-
-def write_npz(path, frames=50, n_exp=50, seed=0, **extra):
-    """An EMOTE-style sequence: expression (T, n_exp), jaw_pose (T, 3), shape (100,), plus ``extra`` arrays."""
-    rng = np.random.default_rng(seed)
-    arrays = dict(
-        expression=rng.normal(0, 1, (frames, n_exp)),
-        jaw_pose=rng.normal(0, 0.1, (frames, 3)),
-        shape=rng.normal(0, 1, 100),
-        **extra,
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, **arrays)
-    return arrays
+from facemotion.data.flame_sequences import load_flame_sequence, load_mead_pseudo_gt
+from facemotion.testing import write_flame_sequence as write_npz
+from facemotion.testing import write_mead_corpus
 
 
 def test_a_sequence_is_expression_then_jaw_pose(tmp_path, write_speech):
@@ -56,20 +44,17 @@ def test_missing_and_unreadable_files(tmp_path, write_speech):
         load_flame_sequence(tmp_path / "seq.npz", write_speech(tmp_path / "seq.wav", 4.0))
 
 
+MEAD_SEQUENCES = (
+    ("W009", "happy", 2, "001", None),
+    ("M003", "neutral", 1, "001", 25.0),
+    ("M003", "angry", 3, "012", 30.0),
+)
+"""Three sequences in our MEAD layout; one stores no fps (25 is assumed), one stores 30."""
+
+
 @pytest.fixture
-def mead(tmp_path, write_speech):
-    """Three sequences in our MEAD layout; one stores no fps (25 is assumed), one stores 30."""
-    root = tmp_path / "mead"
-    for subject, emotion, level, number, fps in (
-        ("W009", "happy", 2, "001", None),
-        ("M003", "neutral", 1, "001", 25.0),
-        ("M003", "angry", 3, "012", 30.0),
-    ):
-        folder = root / subject / emotion / f"level_{level}"
-        extra = {} if fps is None else {"fps": np.array(fps)}
-        write_npz(folder / f"{number}.npz", frames=30, **extra)
-        write_speech(folder / f"{number}.wav", 30 / (fps or MEAD_FPS))
-    return root
+def mead(tmp_path):
+    return write_mead_corpus(tmp_path / "mead", MEAD_SEQUENCES)
 
 
 def test_mead_layout_labels_emotion_and_intensity(mead):

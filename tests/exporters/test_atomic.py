@@ -61,3 +61,44 @@ def test_a_read_only_folder_gives_a_permission_error(tmp_path):
     finally:
         folder.chmod(0o700)
     assert os.listdir(folder) == []
+
+
+def test_sigterm_in_the_block_removes_the_temporary_file_and_restores_the_default(tmp_path):
+    import signal
+
+    from facemotion.interrupts import Terminated
+
+    with pytest.raises(Terminated, match="SIGTERM"):
+        with atomic_output(tmp_path / "take.usdc") as tmp:
+            tmp.write_bytes(b"half a layer")
+            os.kill(os.getpid(), signal.SIGTERM)
+    assert os.listdir(tmp_path) == []
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+def test_a_full_disk_is_one_line_naming_the_output(tmp_path):
+    import errno
+
+    with pytest.raises(OSError, match=r"^\[Errno 28\] No space left on device: cannot write .*take.npz$") as error:
+        with atomic_output(tmp_path / "take.npz") as tmp:
+            tmp.write_bytes(b"half")
+            raise OSError(errno.ENOSPC, "No space left on device", str(tmp))
+    assert error.value.errno == errno.ENOSPC and os.listdir(tmp_path) == []
+
+
+def test_a_refused_replace_names_the_output_not_the_temporary_file(tmp_path, monkeypatch):
+    import errno
+
+    target = tmp_path / "take.csv"
+    target.write_text("old")
+
+    def refuse(source, destination):
+        raise PermissionError(errno.EPERM, "Operation not permitted", str(source), None, str(destination))
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(PermissionError, match=f"cannot replace {target}: Operation not permitted") as error:
+        with atomic_output(target) as tmp:
+            tmp.write_text("new")
+    assert ".tmp" not in str(error.value)
+    monkeypatch.undo()
+    assert os.listdir(tmp_path) == ["take.csv"] and target.read_text() == "old"

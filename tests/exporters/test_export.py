@@ -9,6 +9,7 @@ from pxr import Usd, UsdSkel
 from facemotion.animation import FaceAnimation
 from facemotion.exporters import (
     SUPPORTED_FORMATS,
+    BlenderNotFoundError,
     ExportOptions,
     check_output_path,
     export,
@@ -17,6 +18,7 @@ from facemotion.exporters import (
 )
 from facemotion.face_models.base import BlendshapeMesh
 from facemotion.face_models.names import ARKIT_52
+from facemotion.testing import random_animation
 
 
 def make_mesh(n_vertices=4):
@@ -98,4 +100,23 @@ def test_an_empty_animation_is_refused(tmp_path, name):
 def test_gltf_is_metres_only(tmp_path):
     with pytest.raises(ValueError, match="glTF is in metres"):
         export(ANIMATION, tmp_path / "take.glb", ExportOptions(mesh=make_mesh(), units="cm"))
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((None, "take.usda"), "animation must be a FaceAnimation, got NoneType"),
+    ((random_animation(), 123), "output path must be a str or os.PathLike, got int"),
+    ((random_animation(), "take.usda", {"units": "cm"}), "options must be ExportOptions, got dict"),
+])
+def test_wrong_types_are_named_at_the_boundary(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TypeError, match=message):
+        export(*args)
+    assert os.listdir(tmp_path) == []
+
+
+def test_fbx_without_blender_fails_in_the_early_check(tmp_path, monkeypatch):
+    monkeypatch.setenv("FACEMOTION_BLENDER_PYTHON", str(tmp_path / "no-blender" / "python"))
+    with pytest.raises(BlenderNotFoundError, match="make blender-env"):
+        check_output_path(tmp_path / "take.fbx")
     assert os.listdir(tmp_path) == []

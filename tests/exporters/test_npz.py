@@ -1,4 +1,5 @@
 import os
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,7 @@ def test_round_trip_without_phonemes_or_audio(tmp_path):
 
 
 def test_a_missing_file_is_named(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no such NPZ file"):
+    with pytest.raises(FileNotFoundError, match="NPZ take not found"):
         read_npz(tmp_path / "missing.npz")
 
 
@@ -54,9 +55,26 @@ def test_a_corrupt_file_gives_a_one_line_value_error(tmp_path, corrupt):
         np.savez(path, something=np.zeros(3))
     else:
         np.savez(path, weights=np.array([object()]), fps=1.0, channel_names=[], phonemes=[], audio_path="")
-    with pytest.raises(ValueError, match="cannot read") as error:
+    with pytest.raises(ValueError, match="cannot read .* not a facemotion take") as error:
         read_npz(path)
-    assert "\n" not in str(error.value)
+    assert "\n" not in str(error.value) and "allow_pickle" not in str(error.value)
+
+
+@pytest.mark.parametrize("content", [b"just text\n", pickle.dumps({"weights": [0.0]}), np.zeros(3).tobytes()])
+def test_a_file_that_is_no_npz_is_not_a_take_and_no_pickle_advice(tmp_path, content):
+    path = tmp_path / "take.npz"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match="not a facemotion take .*not an .npz archive") as error:
+        read_npz(path)
+    assert "pickle" not in str(error.value)
+
+
+def test_a_folder_or_a_pipe_is_named_as_what_it_is(tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        read_npz(tmp_path)
+    os.mkfifo(tmp_path / "pipe.npz")
+    with pytest.raises(ValueError, match=r"is a named pipe \(FIFO\)"):
+        read_npz(tmp_path / "pipe.npz")
 
 
 def test_a_missing_folder_writes_nothing(tmp_path):

@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -169,7 +170,7 @@ def test_audio_prim_plays_the_speech_from_the_first_frame(tmp_path):
     stage = Usd.Stage.Open(str(export_usd(animation, tmp_path / "take.usda", grid_mesh())))
     audio = UsdMedia.SpatialAudio(stage.GetPrimAtPath("/Head/Speech"))
     assert audio.GetFilePathAttr().Get().path == "speech.wav"
-    assert audio.GetStartTimeAttr().Get() == 0 and audio.GetEndTimeAttr().Get() == animation.n_frames - 1
+    assert audio.GetStartTimeAttr().Get() == 0 and audio.GetPlaybackModeAttr().Get() == UsdMedia.Tokens.onceFromStart
     assert audio.GetAuralModeAttr().Get() == UsdMedia.Tokens.nonSpatial
 
 
@@ -188,3 +189,41 @@ def test_usdz_packs_wav_speech_and_skips_flac(tmp_path):
 def test_no_audio_prim_without_audio(tmp_path):
     stage = Usd.Stage.Open(str(export_usd(random_animation(), tmp_path / "take.usda", grid_mesh())))
     assert not stage.GetPrimAtPath("/Head/Speech").IsValid()
+
+
+def test_a_usdc_with_speech_is_written_without_a_crate_upgrade_warning(tmp_path, capfd):
+    speech = speech_file(tmp_path, "speech.wav")
+    animation = random_animation()
+    animation = FaceAnimation(animation.fps, animation.weights, animation.channel_names, audio_path=speech)
+    path = export_usd(animation, tmp_path / "take.usdc", grid_mesh())
+    assert capfd.readouterr().err == ""  # USD printed "Upgrading crate file <.take.….tmp.usdc>" on every write
+    assert UsdMedia.SpatialAudio(Usd.Stage.Open(str(path)).GetPrimAtPath("/Head/Speech")).GetFilePathAttr().Get()
+
+
+def test_a_full_disk_is_one_line_naming_the_output_and_leaves_nothing(tmp_path, monkeypatch):
+    import errno
+
+    from pxr import Tf
+
+    def fill_the_disk(file, *args):
+        Path(file).write_bytes(b"partial")
+        raise Tf.ErrorException("\n" + "\tError in 'Write' at line 78 in file f.cpp : 'Error occurred writing file: "
+                                "No space left on device'\n" * 3000)
+
+    monkeypatch.setattr("facemotion.exporters.usd._write_stage", fill_the_disk)
+    for suffix in (".usda", ".usdc", ".usdz"):
+        with pytest.raises(OSError, match=f"No space left on device: cannot write .*take{suffix}$") as error:
+            export_usd(random_animation(), tmp_path / f"take{suffix}", grid_mesh())
+        assert error.value.errno == errno.ENOSPC and "\n" not in str(error.value)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_usdz_cut_short_is_an_error_not_a_file(tmp_path, monkeypatch):
+    def truncated_package(layer, package):  # USD reports success for a package a full disk cut short
+        Path(package).write_bytes(b"PK\x03\x04 cut short")
+        return True
+
+    monkeypatch.setattr("facemotion.exporters.usd.UsdUtils.CreateNewUsdzPackage", truncated_package)
+    with pytest.raises(OSError, match="could not package .*take.usdz"):
+        export_usd(random_animation(), tmp_path / "take.usdz", grid_mesh())
+    assert os.listdir(tmp_path) == []

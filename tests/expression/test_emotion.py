@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from facemotion.data.clip import EMOTIONS
-from facemotion.expression.emotion import EMOTION_RECIPES, compose_emotion, emotion_pose
+from facemotion.expression.emotion import (
+    DEFAULT_INTENSITY,
+    EMOTION_RECIPES,
+    compose_emotion,
+    emotion_intensity,
+    emotion_pose,
+)
 from facemotion.face_models.names import ARKIT_52, ARKIT_INDEX
 
 
@@ -41,3 +47,20 @@ def test_compose_keeps_speech_channels_and_adds_the_emotion():
 def test_bad_input(args):
     with pytest.raises(ValueError):
         compose_emotion(*args)
+
+
+def test_the_intensity_defaults_to_the_full_recipe_and_neutral_to_none():
+    assert emotion_intensity("happy") == DEFAULT_INTENSITY == 1.0
+    assert emotion_intensity("neutral") == 0.0
+    assert emotion_intensity("sad", 0.25) == 0.25 and emotion_intensity("neutral", 0) == 0.0
+
+
+@pytest.mark.parametrize(("emotion", "intensity", "error", "message"), [
+    ("joy", None, ValueError, "emotion must be one of"),
+    ("happy", 1.5, ValueError, r"intensity must be in \[0, 1\]"),
+    ("neutral", 0.5, ValueError, "neutral has no intensity"),
+    ("happy", "1", TypeError, "intensity must be a number"),
+])
+def test_a_bad_emotion_or_intensity_is_refused(emotion, intensity, error, message):
+    with pytest.raises(error, match=message):
+        emotion_intensity(emotion, intensity)

@@ -15,7 +15,6 @@ from facemotion.face_models.base import BlendshapeMesh
 from facemotion.face_models.names import ARKIT_52, ARKIT_INDEX
 
 REPO = Path(__file__).parents[2]
-ICT_DIR = REPO.parent / "shared" / "assets" / "ict-facekit"
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +84,14 @@ def test_weights_are_validated(rig):
         rig(torch.zeros(3, 51))
     with pytest.raises(ValueError, match="weights must be finite"):
         rig(torch.full((52,), float("nan")))
-    with pytest.raises(ValueError, match="float tensor or array"):
+    with pytest.raises(ValueError, match="weights must be a float tensor or array, got int64 values"):
         rig(np.zeros(52, dtype=np.int64))
+    with pytest.raises(ValueError, match="got int64 values"):
+        rig(torch.zeros(52, dtype=torch.int64))
+    with pytest.raises(TypeError, match="weights must be a float tensor or numpy array, got list"):
+        rig([0.0] * 52)
+    with pytest.raises(TypeError, match="shape must be .* got int"):
+        rig(np.zeros(52, np.float32), shape=3)
 
 
 def test_constructor_is_validated(rig):
@@ -162,12 +167,11 @@ def test_lip_vertices_surround_the_mouth(rig):
     assert np.linalg.norm(neutral[lips] - mouth_centre, axis=1).max() < 0.04
 
 
-@pytest.mark.skipif(not ICT_DIR.is_dir(), reason="needs ../shared/assets/ict-facekit beside the repository")
-def test_converter_reproduces_the_shipped_asset(tmp_path):
+def test_converter_reproduces_the_shipped_asset(shared_ict_facekit, tmp_path):
     output = tmp_path / "ict_head.npz"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     subprocess.run(
-        [sys.executable, str(REPO / "datasets" / "convert_ict_facekit.py"), str(ICT_DIR), str(output)],
+        [sys.executable, str(REPO / "datasets" / "convert_ict_facekit.py"), str(shared_ict_facekit), str(output)],
         check=True, env=env, capture_output=True,
     )
     with np.load(output) as made, np.load(resources.files("facemotion.assets") / "ict_head.npz") as shipped:

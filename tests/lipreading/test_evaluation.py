@@ -1,7 +1,5 @@
 """In-sync vs shifted accuracy: its checks, and the shipped expert on the held-out FACEGOOD take."""
 
-from pathlib import Path
-
 import pytest
 import torch
 
@@ -11,8 +9,6 @@ from facemotion.lipreading.evaluation import shifted_sync_accuracy
 from facemotion.lipreading.expert import SyncExpert, SyncExpertConfig, default_sync_expert
 from facemotion.lipreading.mouth_crops import MouthCropRenderer
 from facemotion.lipreading.sync_data import SyncTake, render_take
-
-FACEGOOD = Path(__file__).resolve().parents[3] / "shared" / "data" / "facegood"
 
 
 def test_clips_must_fit_and_rates_agree():
@@ -29,9 +25,8 @@ def test_clips_must_fit_and_rates_agree():
         shifted_sync_accuracy(expert, SyncTake("pal", take.crops, take.audio, 25.0), clip_frames=4)
 
 
-@pytest.mark.skipif(not FACEGOOD.is_dir(), reason="../shared/data/facegood is not present")
-def test_the_shipped_expert_separates_held_out_clips_from_200_ms_shifts():
-    clip = load_facegood(FACEGOOD, "1114_3_15")  # never trained on
+def test_the_shipped_expert_separates_held_out_clips_from_200_ms_shifts(shared_facegood):
+    clip = load_facegood(shared_facegood, "1114_3_15")  # never trained on
     n = 480
     clip = MotionClip(**{**vars(clip), "motion": clip.motion[:n], "audio": clip.audio[: n * 16000 // 30 + 1]})
     take = render_take(clip, MouthCropRenderer())

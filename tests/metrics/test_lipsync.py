@@ -1,15 +1,11 @@
 """LSE-D / LSE-C from the sync expert: against a naive loop, offsets found, and real curves in and out of sync."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
 from facemotion.data.facegood import load_facegood
 from facemotion.metrics.lipsync import lip_sync_error, lip_sync_scores, offset_distances
-
-FACEGOOD = Path(__file__).resolve().parents[3] / "shared" / "data" / "facegood"
 
 
 def test_offset_distances_equal_a_naive_loop():
@@ -46,9 +42,8 @@ def test_scores_find_a_delay_and_penalise_it_at_zero_offset_only():
         offset_distances(audio, audio[:-1])
 
 
-@pytest.mark.skipif(not FACEGOOD.is_dir(), reason="../shared/data/facegood is not present")
-def test_held_out_curves_in_sync_beat_the_same_curves_200_ms_late():
-    clip = load_facegood(FACEGOOD, "1114_3_15")
+def test_held_out_curves_in_sync_beat_the_same_curves_200_ms_late(shared_facegood):
+    clip = load_facegood(shared_facegood, "1114_3_15")
     weights = torch.from_numpy(clip.motion[:300])
     waveform = torch.from_numpy(clip.audio[: 300 * 16000 // 30])
     late = torch.cat([weights[:1].expand(6, -1), weights[:-6]])  # 6 frames = 200 ms

@@ -1,5 +1,6 @@
 """KeyMotionTransformer, TemporalVAE and the SpeechMotionModel that joins them (tiny random models)."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -136,6 +137,18 @@ def test_generate_any_length_and_save_load_round_trip(model, tmp_path):
     loaded = SpeechMotionModel.from_pretrained(folder)
     np.testing.assert_array_equal(loaded.generate(waveform, keys, "happy", 0.8, style=1), motion)
     assert not np.allclose(model.generate(waveform, keys, "sad", 0.8, style=1), motion)
+
+
+def test_the_viseme_table_travels_with_the_model(model, tmp_path):
+    table = load_viseme_table()
+    poses = {**table.poses, "aa": table.poses["aa"] * np.float32(0.5)}
+    model.visemes = dataclasses.replace(table, poses=poses)
+    folder = model.save_pretrained(tmp_path / "model")
+    loaded = SpeechMotionModel.from_pretrained(folder).visemes
+    assert loaded.phoneme_to_viseme == table.phoneme_to_viseme and loaded.dominance == table.dominance
+    assert all(np.array_equal(loaded.poses[v], poses[v]) for v in poses)
+    model.visemes = None
+    assert SpeechMotionModel.from_pretrained(model.save_pretrained(folder)).visemes is None
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The main job on real English speech (../shared/data/speech) and on edge-case audio."""
+"""The main job on real English speech (shipped with the tests: conftest.speech_clips) and on edge-case audio."""
 
 import math
 import tracemalloc
@@ -79,10 +79,11 @@ def test_phonemes_follow_the_transcript(aligned):
         assert "superlative" in words or "printing" in words
 
 
-def test_without_transcript_the_mouth_still_moves(speech_clips, rig):
+def test_without_transcript_phone_recognition_still_moves_the_mouth(speech_clips, rig):
     path = next(p for p in speech_clips if p.name.startswith("arctic"))
-    animation = animate(path, fps=30.0)
+    animation = animate(path, fps=30.0, recognizer="phonetic")
     assert animation.phonemes and all(p.word is None for p in animation.phonemes)
+    assert animation.language is None
     gaps = rig.inner_lip_gap(rig(animation.weights))
     assert gaps.max() > 0.005 and gaps.min() < 0.002
 
@@ -107,9 +108,9 @@ def test_other_rates_and_stereo(speech_clips, write_audio, sample_rate):
     assert animation.weights.max() > 0.1
 
 
-@pytest.mark.parametrize("fps", [0.0, -30.0, float("nan"), float("inf")])
+@pytest.mark.parametrize("fps", [0.0, -30.0, float("nan"), float("inf"), 1e9])
 def test_bad_fps(speech_clips, fps):
-    with pytest.raises(ValueError, match="fps must be a finite number > 0"):
+    with pytest.raises(ValueError, match=r"fps must be a number in \(0, 1000\]"):
         animate(next(iter(speech_clips)), fps=fps)
 
 
@@ -128,7 +129,8 @@ def test_mismatched_transcript_falls_back_with_a_warning(speech_clips):
 
 @pytest.mark.slow
 def test_one_hour_input_keeps_memory_bounded(tmp_path):
-    """The procedural path streams; the learned one holds the waveform (4 bytes a sample) in memory."""
+    """The procedural path with phone recognition streams; the learned one and Whisper hold the waveform (4 bytes a
+    sample) in memory."""
     rate, seconds = 16000, 3600
     path = tmp_path / "hour.flac"
     rng = np.random.default_rng(0)
@@ -137,9 +139,29 @@ def test_one_hour_input_keeps_memory_bounded(tmp_path):
             f.write((rng.normal(0, 1e-4, 60 * rate)).astype(np.float32))
     tracemalloc.start()
     with pytest.warns(UserWarning, match="transcript is ignored"):
-        animation = animate(path, "an hour of near silence", fps=30.0, motion="procedural")
+        animation = animate(path, "an hour of near silence", fps=30.0, motion="procedural", recognizer="phonetic")
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert animation.n_frames == seconds * 30
     whole_file = seconds * rate * 4
     assert peak < whole_file / 3, f"peak {peak / 1e6:.0f} MB for a {whole_file / 1e6:.0f} MB waveform"
+
+
+@pytest.mark.parametrize(("speech", "transcript", "message"), [
+    ("tone", 123, "transcript must be a str or None, got int"),
+    (123, None, "speech must be a path .* got int"),
+])
+def test_wrong_types_are_named_at_the_boundary(write_audio, speech, transcript, message):
+    path = write_audio("tone.wav", np.zeros(1600, np.float32), 16000) if speech == "tone" else speech
+    with pytest.raises(TypeError, match=message):
+        animate(path, transcript)
+
+
+def test_emotion_settings_are_checked_when_the_pipeline_is_made():
+    from facemotion.pipelines.speech_to_face import SpeechToFace
+
+    with pytest.raises(ValueError, match=r"intensity must be in \[0, 1\], got 2"):
+        SpeechToFace(emotion="happy", intensity=2.0)
+    with pytest.raises(ValueError, match="emotion needs the learned motion"):
+        SpeechToFace(emotion="happy")
+    assert SpeechToFace().intensity == 0.0

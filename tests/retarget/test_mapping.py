@@ -1,7 +1,5 @@
 """Channel mappings: the shipped files, YAML loading, the clipped linear combination, automatic name matching."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -17,7 +15,6 @@ from facemotion.retarget.mapping import (
 )
 from facemotion.testing import random_animation
 
-ICT_FACEKIT = Path(__file__).resolve().parents[3] / "shared" / "assets" / "ict-facekit" / "FaceXModel"
 
 
 @pytest.mark.parametrize("name", SHIPPED_MAPPINGS)
@@ -54,10 +51,8 @@ def test_lr_suffix_splits_sides_and_the_symmetric_shapes():
     assert len(mapping.targets) == 54
 
 
-def test_lr_suffix_names_every_ict_facekit_expression():
-    if not ICT_FACEKIT.is_dir():
-        pytest.skip("../shared/assets/ict-facekit is not present")
-    stems = {p.stem for p in ICT_FACEKIT.glob("*.obj")}
+def test_lr_suffix_names_every_ict_facekit_expression(shared_ict_facekit):
+    stems = {p.stem for p in (shared_ict_facekit / "FaceXModel").glob("*.obj")}
     expressions = {s for s in stems if not s.startswith(("identity", "generic", "cheekRaiser", "PupilDilate"))}
     targets = set(load_mapping("lr_suffix").targets)
     assert expressions == targets - {"tongueOut"}  # ICT-FaceKit has no tongue shape

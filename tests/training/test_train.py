@@ -12,6 +12,7 @@ import yaml
 
 from facemotion.cli import main
 from facemotion.motion.speech_motion import SpeechMotionModel
+from facemotion.text.visemes import load_viseme_table
 from facemotion.training.train import load_training_config
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
@@ -23,11 +24,8 @@ TINY_MODEL = {
 
 
 @pytest.fixture(scope="module")
-def facegood(tmp_path_factory):
-    folder = Path(__file__).resolve().parents[3] / "shared" / "data" / "facegood"
-    if not folder.is_dir():
-        pytest.skip("../shared/data/facegood is not present")
-    return folder
+def facegood(shared_facegood):
+    return shared_facegood
 
 
 def write_config(folder: Path, facegood: Path, stage: str, **sections) -> Path:
@@ -55,7 +53,8 @@ def write_config(folder: Path, facegood: Path, stage: str, **sections) -> Path:
 @pytest.mark.parametrize("name", sorted(p.name for p in CONFIGS.glob("*.yaml")))
 def test_shipped_configs_load(name):
     config = load_training_config(CONFIGS / name)
-    assert config.model.transformer.fps == 30.0 and config.data.train
+    assert config.model.transformer.fps == {"biwi": 25.0, "mead": 25.0}.get(config.data.dataset, 30.0)
+    assert config.data.train or config.data.dataset == "mead"
     assert Path(config.trainer.output).is_absolute()
 
 
@@ -82,6 +81,8 @@ def test_two_stage_smoke_run_and_resume(tmp_path, facegood):
     motion_config = write_config(tmp_path, facegood, "motion", prior_checkpoint="prior_run")
     assert main(["train", "--config", str(motion_config), "--set", "data.recognize_phonemes=true"]) == 0
     model = SpeechMotionModel.from_pretrained(tmp_path / "motion_run")
+    shipped_table = load_viseme_table()  # the table its key motions were posed with travels with it
+    assert all(np.array_equal(model.visemes.poses[v], pose) for v, pose in shipped_table.poses.items())
     trained_prior = SpeechMotionModel.from_pretrained(prior).prior.state_dict()
     for name, value in model.prior.state_dict().items():  # stage 2 keeps the prior frozen
         np.testing.assert_array_equal(value.numpy(), trained_prior[name].numpy())

