@@ -10,7 +10,7 @@ BLENDER_VENV ?= .venv-blender
 BPY ?= bpy==5.0.1
 BROWSER_DEPS := tests/browser/node_modules/.package-lock.json
 
-.PHONY: demo test benchmark blender-env browser-deps clean weights within-session sync-expert lipreading-finetune
+.PHONY: demo test benchmark english-eval blender-env browser-deps clean weights within-session sync-expert lipreading-finetune
 
 # torch goes in first and pinned, so that no other requirement pulls a different (CUDA) build.
 $(INSTALLED): setup.cfg pyproject.toml
@@ -40,6 +40,14 @@ benchmark: $(INSTALLED)
 	$(BIN)/python benchmarks/realtime_factor.py
 	$(BIN)/python benchmarks/export_speed.py
 	$(BIN)/python benchmarks/learned_speed.py
+	$(BIN)/python -m benchmarks.recognizer_speed
+
+# Issue 13's English evaluation set (eSpeak NG voices, needs Debian's espeak-ng; LJ Speech clips of ../shared) and
+# the lip-closure table on its held-out split: every recogniser without a transcript against the transcript path.
+english-eval: $(INSTALLED)
+	PYTHONPATH=. $(BIN)/python datasets/make_english_eval.py
+	PYTHONPATH=. $(BIN)/python benchmarks/english_lip_closure.py --splits held-out \
+		--recognizers whisper,whisper-tiny.en,hama,phonetic --motions procedural,learned
 
 $(BLENDER_VENV)/.installed:
 	$(PYTHON) -m venv $(BLENDER_VENV)

@@ -26,7 +26,7 @@ from facemotion.data.clip import MotionClip
 from facemotion.data.facegood import FACEGOOD_TRAIN, FACEGOOD_VALIDATION, load_facegood
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.face_models.names import ARKIT_INDEX
-from facemotion.metrics import arkit_lip_lve_mm, arkit_lip_region
+from facemotion.metrics import arkit_lip_lve_mm, lve_lip_region
 from facemotion.pipelines.speech_to_face import span_mask
 
 
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'take':<10} {'ridge fitted on':<16} {'speech':>6} {'jaw in speech':>13} {'funnel':>6}", end=" ")
     print(f"{'r':>6} {'r in speech':>11} {'std ratio':>9} {'lip LVE mm':>10}")
     rig = ARKitRig.default()
-    region = arkit_lip_region(rig)
+    region = lve_lip_region(rig)
     ridge = {}
     for name, clip in clips.items():
         others = [c for n, c in clips.items() if n != name and n in FACEGOOD_TRAIN]

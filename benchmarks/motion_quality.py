@@ -49,7 +49,7 @@ from facemotion.data.facegood import FACEGOOD_TRAIN, FACEGOOD_VALIDATION, UNMAPP
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.face_models.names import ARKIT_52
 from facemotion.lipreading import default_sync_expert
-from facemotion.metrics import ARKitQuality, arkit_lip_region, arkit_quality
+from facemotion.metrics import ARKitQuality, arkit_quality, lve_lip_region
 from facemotion.metrics.lipsync import LipSyncScores, lip_sync_error
 from facemotion.motion.speech_motion import SpeechMotionModel
 from facemotion.pipelines.speech_to_face import SpeechToFace, default_motion_model
@@ -152,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     train = [cropped(load_facegood(args.data, name, extra_terms)) for name in FACEGOOD_TRAIN if name != args.test]
     test = cropped(load_facegood(args.data, args.test, extra_terms))
     rig = ARKitRig.default()
-    region = arkit_lip_region(rig)
+    region = lve_lip_region(rig)
     print(
         f"train: {', '.join(clip.name for clip in train)} ({sum(clip.n_frames for clip in train)} frames); "
         f"test: {test.name} ({test.n_frames} frames at {test.fps:g} fps); lip region: {len(region)} vertices"

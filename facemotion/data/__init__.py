@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 _PUBLIC = {
     **dict.fromkeys(("BIWI_FPS", "BIWI_SPLITS", "load_biwi"), "facemotion.data.biwi"),
-    **dict.fromkeys(("EMOTIONS", "REPRESENTATIONS", "MotionClip"), "facemotion.data.clip"),
+    "EMOTIONS": "facemotion.expression.emotion",
+    **dict.fromkeys(("REPRESENTATIONS", "MotionClip"), "facemotion.data.clip"),
     **dict.fromkeys(
         ("FACEGOOD_FPS", "FACEGOOD_TRAIN", "FACEGOOD_VALIDATION", "UNMAPPED_CHANNEL_TERMS", "ARKitMapping",
          "load_facegood", "read_arkit_mapping"),
@@ -45,7 +46,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from facemotion.data.biwi import BIWI_FPS, BIWI_SPLITS, load_biwi
-    from facemotion.data.clip import EMOTIONS, REPRESENTATIONS, MotionClip
+    from facemotion.data.clip import REPRESENTATIONS, MotionClip
     from facemotion.data.facegood import (
         FACEGOOD_FPS,
         FACEGOOD_TRAIN,
@@ -58,3 +59,4 @@ if TYPE_CHECKING:
     from facemotion.data.flame_sequences import MEAD_FPS, load_flame_sequence, load_mead_pseudo_gt
     from facemotion.data.livelink import load_livelink_take
     from facemotion.data.vocaset import VOCASET_FPS, VOCASET_MISSING, VOCASET_SPLITS, load_vocaset
+    from facemotion.expression.emotion import EMOTIONS

@@ -5,13 +5,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from facemotion.expression.emotion import emotion_intensity
 from facemotion.face_models.names import ARKIT_52
 
 REPRESENTATIONS: tuple[str, ...] = ("arkit", "flame", "vertices")
 """How ``MotionClip.motion`` is parameterised: ARKit-52 weights, FLAME expression + jaw pose, or vertex offsets."""
-
-EMOTIONS: tuple[str, ...] = ("neutral", "happy", "sad", "surprised", "fear", "disgusted", "angry", "contempt")
-"""The 8 emotion categories of MEAD (Wang et al., ECCV 2020), spelled as MEAD's folder names."""
 
 
 @dataclass(frozen=True)
@@ -32,7 +30,7 @@ class MotionClip:
             from ``template`` (vertex-major, x y z), in the dataset's units (metres for VOCASET).
         representation: one of :data:`REPRESENTATIONS`.
         subject: speaker id of the dataset ("" when unknown).
-        emotion: one of :data:`EMOTIONS`.
+        emotion: one of :data:`~facemotion.expression.emotion.EMOTIONS`.
         intensity: emotion intensity in [0, 1]; MEAD levels 1, 2, 3 map to 1/3, 2/3, 1; always 0 for neutral.
         template: (V, 3) float32 neutral vertices of the subject; required for, and only for, ``"vertices"``.
         channel_mask: (D,) bool, True on the channels whose ground truth is valid; ``None`` means all are.
@@ -95,12 +93,10 @@ class MotionClip:
             raise ValueError(f"{self.name}: template {self.template.shape} does not match {dims} motion channels")
 
     def _check_emotion(self) -> None:
-        if self.emotion not in EMOTIONS:
-            raise ValueError(f"{self.name}: emotion must be one of {EMOTIONS}, got {self.emotion!r}")
-        if not 0.0 <= self.intensity <= 1.0:
-            raise ValueError(f"{self.name}: intensity must lie in [0, 1], got {self.intensity}")
-        if self.emotion == "neutral" and self.intensity != 0.0:
-            raise ValueError(f"{self.name}: a neutral clip has intensity 0, got {self.intensity}")
+        try:
+            emotion_intensity(self.emotion, self.intensity)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{self.name}: {error}") from None
 
     @property
     def n_frames(self) -> int:

@@ -23,8 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from facemotion.data.clip import EMOTIONS, MotionClip
+from facemotion.data.clip import MotionClip
 from facemotion.data.files import read_speech, require_file
+from facemotion.expression.emotion import EMOTIONS
 
 MEAD_FPS = 25.0
 """Frame rate of MEAD's videos, and so of the pseudo-ground-truth reconstructed from them."""

@@ -1,4 +1,11 @@
-"""FACS-based emotion expressions on the ARKit-52 rig, and their composition with speech motion.
+"""Emotion: its vocabulary, the condition a motion is generated under, the FACS expressions on the ARKit-52 rig,
+and the one composition of an expression over speech motion.
+
+- :data:`EMOTIONS`: the 8 MEAD categories, the vocabulary of every dataset, model and command.
+- :func:`emotion_intensity`: the default intensity and the rule "neutral means intensity 0".
+- :class:`EmotionCondition`: a checked (emotion, intensity, speaking style), what the learned model is conditioned on.
+- :func:`compose_expression`: an expression laid over speech motion (numpy arrays or torch tensors), used by the
+  recipes (:func:`compose_emotion`), the learned prior (:class:`~facemotion.motion.vae.TemporalVAE`) and training.
 
 There is no emotional 3D capture we may ship, so the default motion prior learns emotion from these recipes
 composed with real captured speech curves. Each recipe is the prototype of an emotion as a set of FACS action
@@ -22,10 +29,16 @@ The jaw (AU26/27) is never part of a recipe: it belongs to speech, so an emotion
 words and not the words themselves.
 """
 
+from dataclasses import dataclass
+from typing import TypeVar
+
 import numpy as np
 
-from facemotion.data.clip import EMOTIONS
 from facemotion.face_models.names import ARKIT_52
+
+EMOTIONS: tuple[str, ...] = ("neutral", "happy", "sad", "surprised", "fear", "disgusted", "angry", "contempt")
+"""The 8 emotion categories of MEAD (Wang et al., ECCV 2020), spelled as MEAD's folder names; a learned model's
+emotion index is the position in this tuple."""
 
 EMOTION_RECIPES: dict[str, dict[str, float]] = {
     "neutral": {},
@@ -72,7 +85,7 @@ def emotion_intensity(emotion: str, intensity: float | None = None) -> float:
     (:func:`facemotion.animate`), the command line and the learned model all resolve it here.
 
     Args:
-        emotion: one of :data:`~facemotion.data.clip.EMOTIONS`.
+        emotion: one of :data:`EMOTIONS`.
         intensity: a number in [0, 1], or None for the default.
 
     Returns:
@@ -95,11 +108,45 @@ def emotion_intensity(emotion: str, intensity: float | None = None) -> float:
     return float(intensity)
 
 
+@dataclass(frozen=True)
+class EmotionCondition:
+    """What a motion is generated under: an emotion, its intensity and a speaking style, checked.
+
+    Attributes:
+        emotion: one of :data:`EMOTIONS`.
+        intensity: float in [0, 1]; given as None it resolves by :func:`emotion_intensity` (1 for an emotion,
+            0 for neutral).
+        style: speaking-style index (int >= 0), the row of the learned prior's style embedding (one per training
+            subject); its upper bound, the model's ``n_styles``, is checked by the model.
+
+    Raises:
+        ValueError: as :func:`emotion_intensity`, or for a negative style.
+        TypeError: as :func:`emotion_intensity`, or for a style that is not an integer.
+    """
+
+    emotion: str = "neutral"
+    intensity: float | None = None
+    style: int = 0
+
+    def __post_init__(self):
+        object.__setattr__(self, "intensity", emotion_intensity(self.emotion, self.intensity))
+        if isinstance(self.style, bool) or not isinstance(self.style, (int, np.integer)):
+            raise TypeError(f"style must be an integer speaking-style index, got {type(self.style).__name__}")
+        if self.style < 0:
+            raise ValueError(f"style must be >= 0, got {self.style}")
+        object.__setattr__(self, "style", int(self.style))
+
+    @property
+    def index(self) -> int:
+        """The emotion's index into :data:`EMOTIONS` (the learned model's emotion embedding row)."""
+        return EMOTIONS.index(self.emotion)
+
+
 def emotion_pose(emotion: str) -> np.ndarray:
     """The ARKit pose of an emotion at full intensity.
 
     Args:
-        emotion: one of :data:`~facemotion.data.clip.EMOTIONS` (the 8 MEAD categories).
+        emotion: one of :data:`EMOTIONS` (the 8 MEAD categories).
 
     Returns:
         (52,) float32 weights in [0, 1], Apple's order; zeros for ``"neutral"``.
@@ -115,30 +162,54 @@ def emotion_pose(emotion: str) -> np.ndarray:
     return pose
 
 
-def compose_emotion(speech: np.ndarray, emotion: str, intensity: float) -> np.ndarray:
-    """Lay an emotion over speech motion.
+Motion = TypeVar("Motion")
 
-    Channel by channel ``speech + (1 - speech) * intensity * pose`` (= ``1 - (1 - speech)(1 - intensity pose)``),
-    a probabilistic union that keeps every
-    value in [0, 1], leaves channels outside the recipe (the jaw among them) exactly as spoken, and adds the
-    emotion on top of what speech already does with a shared channel (a smile while talking).
+
+def compose_expression(speech: Motion, expression: Motion, representation: str = "arkit") -> Motion:
+    """Lay an expression over speech motion: the one composition of emotion and speech.
+
+    ARKit weights: channel by channel ``speech + (1 - speech) * expression`` (= ``1 - (1 - speech)(1 - expression)``),
+    a probabilistic union that keeps every value in [0, 1], leaves a channel the expression leaves at 0 (the jaw in
+    every FACS recipe) exactly as spoken, and adds the expression on top of what speech already does with a shared
+    channel (a smile while talking). FLAME parameters and vertex offsets: ``speech + expression``.
+
+    Plain arithmetic, so it works alike (and bit for bit) on numpy arrays and torch tensors, with gradients.
+
+    Args:
+        speech: (..., T, D) motion; for ARKit, weights in [0, 1].
+        expression: (..., 1 or T, D) expression (broadcast over frames), the same type as ``speech``; for ARKit,
+            weights in [0, 1] already scaled by the intensity.
+        representation: ``"arkit"``, ``"flame"`` or ``"vertices"`` (see :data:`~facemotion.data.clip.REPRESENTATIONS`).
+
+    Returns:
+        (..., T, D) motion of the type and dtype of the operands. Nothing is checked: callers validate.
+    """
+    if representation == "arkit":
+        return speech + (1.0 - speech) * expression
+    return speech + expression
+
+
+def compose_emotion(speech: np.ndarray, emotion: str, intensity: float) -> np.ndarray:
+    """Lay an emotion's FACS recipe (:func:`emotion_pose`) at some intensity over ARKit speech motion, through
+    :func:`compose_expression`.
 
     Args:
         speech: (T, 52) float ARKit weights in [0, 1].
-        emotion: one of :data:`~facemotion.data.clip.EMOTIONS`.
-        intensity: 0 (none) .. 1 (the full recipe).
+        emotion: one of :data:`EMOTIONS`.
+        intensity: 0 (none) .. 1 (the full recipe); 0 for neutral (:func:`emotion_intensity`).
 
     Returns:
         (T, 52) float32.
 
     Raises:
-        ValueError: for weights that are not (T, 52) in [0, 1], an unknown emotion, or intensity outside [0, 1].
+        ValueError: for weights that are not (T, 52) in [0, 1], an unknown emotion, an intensity outside [0, 1],
+            or a non-zero intensity for neutral.
+        TypeError: for an intensity that is not a real number.
     """
     speech = np.asarray(speech, np.float32)
     if speech.ndim != 2 or speech.shape[1] != len(ARKIT_52):
         raise ValueError(f"speech must be (T, 52) ARKit weights, got shape {speech.shape}")
     if not (np.all(np.isfinite(speech)) and speech.min(initial=0) >= 0 and speech.max(initial=0) <= 1):
         raise ValueError("speech weights must be finite and in [0, 1]")
-    if not 0.0 <= intensity <= 1.0:
-        raise ValueError(f"intensity must be in [0, 1], got {intensity}")
-    return speech + (1.0 - speech) * (np.float32(intensity) * emotion_pose(emotion))
+    intensity = emotion_intensity(emotion, intensity)
+    return compose_expression(speech, np.float32(intensity) * emotion_pose(emotion))

@@ -9,12 +9,10 @@ import numpy as np
 import torch
 
 from facemotion.face_models.base import BlendshapeMesh
+from facemotion.face_models.landmarks import INNER_LIP_PAIRS
 from facemotion.face_models.lbs import blend_shapes
 from facemotion.face_models.names import ARKIT_52
 from facemotion.face_models.regions import REGIONS
-
-INNER_LIP_PAIRS = ((61, 67), (62, 66), (63, 65))
-"""Multi-PIE 68 landmark pairs (upper, lower) facing each other across the inner lip contour."""
 
 _REGION_KEYS = {"lips": "lip_vertex_ids", "upper_face": "upper_face_vertex_ids", "eyes": "eye_vertex_ids"}
 """Region name -> its array in an ``.npz`` head written by ``datasets/convert_ict_facekit.py``."""
@@ -88,7 +86,8 @@ class ARKitRig(torch.nn.Module):
 
     @property
     def lip_vertex_ids(self) -> torch.Tensor:
-        """(L,) int64 ids of the lip region (lip vertex error, lip losses)."""
+        """(L,) int64 ids of the rig's ``"lips"`` region: the lip surface (see
+        :data:`~facemotion.face_models.regions.REGIONS`), not the LVE lip region of ARKit curves."""
         return self.region("lips")
 
     @property

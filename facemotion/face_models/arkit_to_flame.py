@@ -39,12 +39,9 @@ from facemotion.face_models.lbs import (
     rigid_transforms,
     vertices_to_landmarks,
 )
+from facemotion.face_models.landmarks import EYE_CORNERS, LIP_LANDMARKS
 from facemotion.face_models.names import ARKIT_52
 
-LIP_LANDMARKS = range(48, 68)
-"""Multi-PIE 68 indices of the outer and inner lip contours."""
-EYE_CORNERS = (36, 45)
-"""Multi-PIE 68 indices of the outer eye corners, whose distance normalises the scale of the two heads."""
 JAW_GRID = (-0.1, 0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 """Jaw openings (radians about +X) tried as starting points before the L-BFGS refinement."""
 

@@ -4,9 +4,9 @@ bilabials."""
 from facemotion.metrics.arkit_curves import (
     ARKitQuality,
     arkit_lip_lve_mm,
-    arkit_lip_region,
     arkit_quality,
     channel_mae,
+    lve_lip_region,
     pearson,
 )
 from facemotion.metrics.lip_closure import LipClosureScore, frames_inside, lip_closure_score
@@ -23,7 +23,6 @@ __all__ = [
     "ARKitQuality",
     "LipClosureScore",
     "arkit_lip_lve_mm",
-    "arkit_lip_region",
     "arkit_quality",
     "channel_mae",
     "frames_inside",
@@ -32,6 +31,7 @@ __all__ = [
     "lip_vertex_error_l2",
     "lip_vertex_error_mm",
     "load_vertex_ids",
+    "lve_lip_region",
     "max_lip_distances",
     "pearson",
     "upper_face_dynamics_deviation",

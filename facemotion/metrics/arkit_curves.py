@@ -2,7 +2,7 @@
 
 Blendshape curves are compared where they matter, on a face: both are posed on the same head
 (:class:`~facemotion.face_models.arkit.ARKitRig`, the shipped ICT-FaceKit head by default) and the lip vertex
-error is taken in millimetres over a lip region that the jaw moves (:func:`arkit_lip_region`). The per-channel
+error is taken in millimetres over the LVE lip region, lip vertices that the jaw moves (:func:`lve_lip_region`). The per-channel
 mean absolute error and the Pearson correlation of ``jawOpen`` read the curves themselves.
 """
 
@@ -12,11 +12,9 @@ import numpy as np
 import torch
 
 from facemotion.face_models.arkit import ARKitRig
+from facemotion.face_models.landmarks import LIP_LANDMARKS
 from facemotion.face_models.names import ARKIT_52
 from facemotion.metrics.lip_vertex_error import MM_PER_M, max_lip_distances
-
-LIP_LANDMARKS = slice(48, 68)
-"""The 20 lip landmarks of the Multi-PIE 68-point scheme (outer contour 48..59, inner 60..67)."""
 
 JAW_OPEN = ARKIT_52.index("jawOpen")
 
@@ -39,13 +37,15 @@ class ARKitQuality:
     mae: float
 
 
-def arkit_lip_region(rig: ARKitRig, radius_m: float = 0.012) -> np.ndarray:
-    """The lip region of a head for the ARKit lip error: vertices near the lip landmarks that ``jawOpen`` moves.
+def lve_lip_region(rig: ARKitRig, radius_m: float = 0.012) -> np.ndarray:
+    """The LVE lip region of a head, over which ARKit curves' lip vertex error and the lip losses are taken:
+    vertices near the lip landmarks that ``jawOpen`` moves.
 
     A vertex belongs when its neutral position lies within ``radius_m`` of one of the 20 lip landmarks
-    (``rig.landmark_vertex_ids[48:68]``) and its ``jawOpen`` delta is non-zero. On the default head with
-    12 mm this is 2,381 vertices: both lips, the mouth corners and the inner lip surface, without the
-    static cheeks around them.
+    (:data:`~facemotion.face_models.landmarks.LIP_LANDMARKS`) and its ``jawOpen`` delta is non-zero. On the
+    default head with 12 mm this is 2,381 vertices: both lips, the mouth corners and the inner lip surface,
+    without the static cheeks around them. It is not the rig's ``"lips"`` region (``rig.region("lips")``, the
+    lip surface as the head's asset marks it).
 
     Args:
         rig: the head the curves are posed on.
@@ -60,7 +60,7 @@ def arkit_lip_region(rig: ARKitRig, radius_m: float = 0.012) -> np.ndarray:
     if not radius_m > 0:
         raise ValueError(f"radius_m must be > 0, got {radius_m}")
     neutral = rig.neutral.detach().cpu().double()
-    landmarks = neutral[rig.landmark_vertex_ids[LIP_LANDMARKS].cpu()]
+    landmarks = neutral[rig.landmark_vertex_ids[list(LIP_LANDMARKS)].cpu()]
     near = torch.cdist(neutral, landmarks).min(dim=1).values <= radius_m
     moved = rig.deltas[JAW_OPEN].detach().cpu().abs().amax(dim=1) > 0
     region = torch.nonzero(near & moved).flatten().numpy().astype(np.int64)
@@ -79,7 +79,7 @@ def arkit_lip_lve_mm(pred_weights: np.ndarray, gt_weights: np.ndarray, rig: ARKi
         pred_weights: (T, 52) float ARKit weights in Apple's order.
         gt_weights: (T, 52) float ARKit weights, the same T (crop beforehand: nothing is cut here).
         rig: the head; vertices in metres.
-        region: (L,) integer vertex ids, e.g. :func:`arkit_lip_region`.
+        region: (L,) integer vertex ids, e.g. :func:`lve_lip_region`.
 
     Returns:
         The error in millimetres.
@@ -151,7 +151,7 @@ def arkit_quality(
         pred: (T, 52) float predicted weights.
         gt: (T, 52) float captured weights, the same T.
         rig: the head both are posed on.
-        region: (L,) lip vertex ids (:func:`arkit_lip_region`).
+        region: (L,) lip vertex ids (:func:`lve_lip_region`).
         mask: (52,) bool channels the capture holds, for the MAE; None for all.
 
     Returns:

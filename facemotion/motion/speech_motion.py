@@ -2,7 +2,8 @@
 
 The transformer gives the speech motion; the frozen temporal VAE prior lays the wanted emotion, intensity and
 speaking style over it through its expression decoder (:meth:`TemporalVAE.expression`, composed by
-:func:`~facemotion.motion.vae.compose`), so the spoken content, the jaw included, does not depend on the emotion.
+:func:`~facemotion.expression.emotion.compose_expression`), so the spoken content, the jaw included, does not
+depend on the emotion.
 With ``speech_through_prior`` the transformer instead predicts the prior's content latents and the prior's speech
 decoder turns them into motion, as in EMOTE's second stage; on the FACEGOOD captures (9 minutes) that bottleneck
 cost about 0.1 of jawOpen r on the held-out take (0.635 through it vs about 0.73 for a transformer without it,
@@ -30,11 +31,10 @@ from facemotion.checkpoints import (
     read_model_folder,
     save_model_folder,
 )
-from facemotion.data.clip import EMOTIONS
-from facemotion.expression.emotion import emotion_intensity
+from facemotion.expression.emotion import EmotionCondition, compose_expression
 from facemotion.motion.keymotion import KeyMotions
 from facemotion.motion.transformer import KeyMotionTokens, KeyMotionTransformer, KeyMotionTransformerConfig
-from facemotion.motion.vae import TemporalVAE, TemporalVAEConfig, compose
+from facemotion.motion.vae import TemporalVAE, TemporalVAEConfig
 from facemotion.text.visemes import VisemeTable, load_viseme_table, save_viseme_table
 
 VISEMES_FILE = "visemes.yaml"
@@ -145,7 +145,7 @@ class SpeechMotionModel(torch.nn.Module):
             speech = self.transformer(waveform, n_frames, tokens, representation)
         embedded = self.prior.condition(*condition)
         expression = self.prior.expression(self.prior.prior_emotion(embedded), embedded)
-        return compose(speech, expression, representation)
+        return compose_expression(speech, expression, representation)
 
     @torch.no_grad()
     def generate(
@@ -162,10 +162,11 @@ class SpeechMotionModel(torch.nn.Module):
         Args:
             waveform: (S,) float32 speech at 16 kHz, any length.
             keys: its key motions (timed from the start), or None.
-            emotion: one of :data:`~facemotion.data.clip.EMOTIONS`.
+            emotion: one of :data:`~facemotion.expression.emotion.EMOTIONS`.
             intensity: emotion intensity in [0, 1]; None for the default
                 (:func:`~facemotion.expression.emotion.emotion_intensity`: 1 for an emotion, 0 for neutral).
-            style: speaking-style id, < the prior's ``n_styles``.
+            style: speaking-style index, < the prior's ``n_styles``
+                (:class:`~facemotion.expression.emotion.EmotionCondition`).
             representation: the motion wanted.
 
         Returns:
@@ -174,6 +175,7 @@ class SpeechMotionModel(torch.nn.Module):
         Raises:
             ValueError: for an unknown emotion, intensity outside [0, 1] or not 0 for neutral, a style out of
                 range, or a waveform that is not 1-D and finite.
+            TypeError: for an intensity that is not a number or a style that is not an integer.
         """
         if waveform.ndim != 1 or not len(waveform) or not np.all(np.isfinite(waveform)):
             raise ValueError("waveform must be a non-empty 1-D array of finite samples")
@@ -199,12 +201,17 @@ class SpeechMotionModel(torch.nn.Module):
         return (motion.clamp(0.0, 1.0) if representation == "arkit" else motion).numpy()
 
     def condition(self, emotion: str, intensity: float | None, style: int) -> tuple[torch.Tensor, ...]:
-        """Checked (emotion index (1,), intensity (1,), style (1,)) tensors; ValueError as :meth:`generate`."""
-        intensity = emotion_intensity(emotion, intensity)
+        """The checked :class:`~facemotion.expression.emotion.EmotionCondition` as the (emotion index (1,) int64,
+        intensity (1,) float32, style (1,) int64) tensors :meth:`forward` takes; errors as :meth:`generate`."""
+        condition = EmotionCondition(emotion, intensity, style)
         n_styles = 1 if self.prior is None else self.prior.config.n_styles
-        if not 0 <= style < n_styles:
+        if condition.style >= n_styles:
             raise ValueError(f"style must be in [0, {n_styles}), got {style}")
-        return torch.tensor([EMOTIONS.index(emotion)]), torch.tensor([float(intensity)]), torch.tensor([style])
+        return (
+            torch.tensor([condition.index]),
+            torch.tensor([condition.intensity], dtype=torch.float32),
+            torch.tensor([condition.style]),
+        )
 
     def save_pretrained(self, directory: str | Path, dtype: torch.dtype = torch.float32) -> Path:
         """Write ``config.json`` and ``model.safetensors`` into ``directory`` (created), each atomically, and

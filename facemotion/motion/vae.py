@@ -7,8 +7,8 @@ decoder keeps the two apart by construction: a speech decoder rebuilds the speec
 and the speaking style alone, an expression decoder turns the emotion latent, the emotion category (the 8 MEAD
 categories), its intensity (0..1) and the style into one expression per sequence, scaled by the intensity (so
 intensity 0, which neutral always has, is exactly no expression), and the two are composed
-(:func:`compose`: for ARKit weights the probabilistic union of :func:`~facemotion.expression.emotion.compose_emotion`,
-which leaves the speech's jaw as it is; for other representations a sum). The emotion latent has a conditional
+(:func:`~facemotion.expression.emotion.compose_expression`: for ARKit weights a probabilistic union, which leaves
+the speech's jaw as it is; for other representations a sum). The emotion latent has a conditional
 prior ``N(mu(condition), I)``, so a motion can be decoded from content alone with any emotion. Training (see
 :mod:`facemotion.training`) adds the content-emotion exchange term: content of one sequence decoded with the
 emotion of another must give the first sequence's speech with the second's emotion.
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import torch
 
-from facemotion.data.clip import EMOTIONS
+from facemotion.expression.emotion import EMOTIONS, compose_expression
 from facemotion.face_models.names import ARKIT_52
 from facemotion.motion.layers import ConvPositionalEncoding, alibi_bias, check_width
 
@@ -58,8 +58,8 @@ class TemporalVAEConfig:
 
 
 @dataclass(frozen=True)
-class EmotionCondition:
-    """What a motion's emotion is conditioned on, for a batch.
+class ConditionEmbedding:
+    """A batch of emotion conditions (:class:`~facemotion.expression.emotion.EmotionCondition` as tensors), embedded.
 
     Attributes:
         embedding: (B, d_model) emotion embedding x intensity + style embedding.
@@ -71,9 +71,9 @@ class EmotionCondition:
     intensity: torch.Tensor
     style: torch.Tensor
 
-    def __getitem__(self, rows) -> "EmotionCondition":
+    def __getitem__(self, rows) -> "ConditionEmbedding":
         """The conditions of some rows of the batch (any tensor index)."""
-        return EmotionCondition(self.embedding[rows], self.intensity[rows], self.style[rows])
+        return ConditionEmbedding(self.embedding[rows], self.intensity[rows], self.style[rows])
 
 
 @dataclass(frozen=True)
@@ -128,12 +128,12 @@ class TemporalVAE(torch.nn.Module):
             torch.nn.Linear(config.emotion_dim + d, d), torch.nn.GELU(), torch.nn.Linear(d, config.motion_dim)
         )
 
-    def condition(self, emotion: torch.Tensor, intensity: torch.Tensor, style: torch.Tensor) -> EmotionCondition:
+    def condition(self, emotion: torch.Tensor, intensity: torch.Tensor, style: torch.Tensor) -> ConditionEmbedding:
         """(B,) emotion indices into EMOTIONS, (B,) intensities in [0, 1], (B,) style ids -> the condition."""
         embedding = self.emotion_embedding(emotion) * intensity[:, None] + self.style_embedding(style)
-        return EmotionCondition(embedding, intensity, style)
+        return ConditionEmbedding(embedding, intensity, style)
 
-    def prior_emotion(self, condition: EmotionCondition) -> torch.Tensor:
+    def prior_emotion(self, condition: ConditionEmbedding) -> torch.Tensor:
         """The condition -> (B, emotion_dim) mean of the conditional emotion prior (unit variance)."""
         return self.emotion_prior(condition.embedding)
 
@@ -157,7 +157,7 @@ class TemporalVAE(torch.nn.Module):
         x = self.up(self._attend(self.decoder, x).transpose(1, 2)).transpose(1, 2)[:, :n_frames]
         return self.motion_out(x)  # linear, as the heads (see MotionHeads)
 
-    def expression(self, emotion_latent: torch.Tensor, condition: EmotionCondition) -> torch.Tensor:
+    def expression(self, emotion_latent: torch.Tensor, condition: ConditionEmbedding) -> torch.Tensor:
         """Emotion latent (B, E) and condition -> (B, 1, D) expression, composed over the speech.
 
         The decoder's output times the intensity: zero at intensity 0 whatever the latent and style.
@@ -166,11 +166,11 @@ class TemporalVAE(torch.nn.Module):
         return (condition.intensity[:, None] * expression)[:, None]
 
     def decode(
-        self, content: torch.Tensor, emotion_latent: torch.Tensor, condition: EmotionCondition, n_frames: int
+        self, content: torch.Tensor, emotion_latent: torch.Tensor, condition: ConditionEmbedding, n_frames: int
     ) -> torch.Tensor:
         """Content (B, T', C), emotion latent (B, E) and condition -> (B, n_frames, D) motion."""
         speech = self.decode_speech(content, condition.style, n_frames)
-        return compose(speech, self.expression(emotion_latent, condition), self.config.representation)
+        return compose_expression(speech, self.expression(emotion_latent, condition), self.config.representation)
 
     def _attend(self, stack: torch.nn.ModuleList, x: torch.Tensor) -> torch.Tensor:
         """Relative position, then the transformer with ALiBi distance penalties (any length at inference)."""
@@ -202,18 +202,6 @@ class TemporalVAE(torch.nn.Module):
         content = torch.randn(len(emotion), n_latents, self.config.content_dim, generator=generator)
         condition = self.condition(emotion, intensity, style)
         return self.decode(content.to(style.device), self.prior_emotion(condition), condition, n_frames)
-
-
-def compose(speech: torch.Tensor, expression: torch.Tensor, representation: str) -> torch.Tensor:
-    """Lay an expression (B, 1 or T, D) over speech motion (B, T, D).
-
-    ARKit weights: ``speech + (1 - speech) * expression``, the union of
-    :func:`~facemotion.expression.emotion.compose_emotion` (a channel the expression leaves at 0, the jaw in every
-    FACS recipe, stays as spoken); FLAME parameters and vertex offsets: ``speech + expression``.
-    """
-    if representation == "arkit":
-        return speech + (1.0 - speech) * expression
-    return speech + expression
 
 
 def _draw(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:

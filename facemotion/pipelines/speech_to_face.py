@@ -31,7 +31,7 @@ from facemotion.motion.prosody import ProsodySettings, apply_prosody, jaw_gain, 
 from facemotion.motion.speech_motion import SpeechMotionModel
 from facemotion.text.alignment import MAX_ALIGN_SECONDS, phonemes_for
 from facemotion.text.recognition import (
-    DEFAULT_RECOGNIZER, RECOGNIZERS, phone_recognizer, recognize_speech, whisper_model,
+    DEFAULT_RECOGNIZER, RECOGNIZERS, fallback_phones, phone_recognizer, recognize_speech, whisper_model,
 )
 from facemotion.text.phonemes import PhonemeSegment
 from facemotion.text.visemes import VisemeTable, load_viseme_table
@@ -79,7 +79,7 @@ class SpeechToFace:
         closure: how the lips close on bilabials (both kinds of motion).
         model: a learned :class:`~facemotion.motion.speech_motion.SpeechMotionModel`, or None for the
             procedural coarticulation model.
-        emotion: emotion of the learned motion, one of :data:`~facemotion.data.clip.EMOTIONS`.
+        emotion: emotion of the learned motion, one of :data:`~facemotion.expression.emotion.EMOTIONS`.
         intensity: its intensity in [0, 1]; None (the default) resolves to 1 for an emotion and 0 for neutral
             (:func:`~facemotion.expression.emotion.emotion_intensity`).
         recognizer: where the phonemes of speech without a transcript come from, a name of
@@ -232,7 +232,7 @@ def analyse_speech(
     waveform = np.concatenate(blocks) if blocks else None
     language = None
     if transcript is not None:
-        phonemes, language = phonemes_for(waveform, transcript), "en"
+        phonemes, language = phonemes_for(waveform, transcript, recognize=fallback_phones), "en"
     elif phones is None:
         recognized = recognize_speech(waveform, spans, recognizer)
         phonemes, language = list(recognized.phonemes), recognized.language
@@ -256,7 +256,7 @@ def animate(
     Args:
         motion: ``"procedural"`` (rule-based coarticulation, the default while the learned model trails the
             baselines: see the README) or ``"learned"`` (a trained model).
-        emotion, intensity: emotion of the learned motion (:data:`~facemotion.data.clip.EMOTIONS`) and its
+        emotion, intensity: emotion of the learned motion (:data:`~facemotion.expression.emotion.EMOTIONS`) and its
             intensity in [0, 1]; by default 1 for an emotion, 0 for neutral
             (:func:`~facemotion.expression.emotion.emotion_intensity`).
         model: folder of a model trained with ``facemotion train`` (learned motion only); default: the shipped

@@ -15,6 +15,7 @@ naming the stretch. Accuracy, mismatch detection, fallbacks and speed are measur
 import os
 import threading
 import warnings
+from collections.abc import Callable
 from functools import cache
 from typing import NamedTuple
 
@@ -23,6 +24,9 @@ from pocketsphinx import Decoder, get_model_path
 
 from facemotion.text.g2p import normalise_transcript, pronounce
 from facemotion.text.phonemes import ARPABET, SILENCE, PhonemeSegment
+
+PhoneRecognition = Callable[[np.ndarray], list[PhonemeSegment]]
+"""A phone recogniser: (S,) float32 mono 16 kHz audio -> contiguous ARPAbet segments from 0 s, ``word=None``."""
 
 SAMPLE_RATE = 16000
 """The sample rate in Hz of pocketsphinx's US English acoustic model."""
@@ -340,15 +344,15 @@ class _Fallback(NamedTuple):
     reason: str
 
 
-def _align_where_it_fits(waveform: np.ndarray, words: list[str],
-                         min_window_score: float) -> tuple[list[_Span], list[_Fallback]]:
+def _align_where_it_fits(waveform: np.ndarray, words: list[str], min_window_score: float,
+                         recognize: PhoneRecognition) -> tuple[list[_Span], list[_Fallback]]:
     """Forced alignment, with phone recognition in the stretches whose words do not fit the audio.
 
     The whole transcript is aligned first (with :data:`WIDE_BEAM` when the default beams find no
     alignment, as they often do not when a passage is wrong); :func:`_pieces` localises the words that
     do not fit. The pieces that fit are aligned again on their own audio (so that the missing or wrong words next to
     them pull no phone out of place) and kept if they now fit everywhere; the others, and any piece
-    that fails on its own, are phone-recognised (:func:`recognize_phones`) and lose their words.
+    that fails on its own, are phone-recognised by ``recognize`` and lose their words.
 
     Returns:
         Contiguous spans over the waveform's frames, and the stretches that fell back, in time order.
@@ -386,7 +390,7 @@ def _align_where_it_fits(waveform: np.ndarray, words: list[str],
                 reason = f"acoustic score {score:.1f} per frame over {MISMATCH_WINDOW_SECONDS:g} s, aligned alone"
             except AlignmentError as error:
                 reason = f"{error}, aligned alone"
-        result += _recognised_spans(audio, piece.start)
+        result += _as_spans(recognize(audio), piece.start)
         fallbacks.append(_Fallback(begin / SAMPLE_RATE, end / SAMPLE_RATE, piece.words, reason))
     return result, fallbacks
 
@@ -515,8 +519,8 @@ def _recognised_spans(waveform: np.ndarray, offset: int) -> list[_Span]:
     return spans
 
 
-def phonemes_for(waveform: np.ndarray, transcript: str | None = None,
-                 sample_rate: int = SAMPLE_RATE, offset: float = 0.0) -> list[PhonemeSegment]:
+def phonemes_for(waveform: np.ndarray, transcript: str | None = None, sample_rate: int = SAMPLE_RATE,
+                 offset: float = 0.0, recognize: PhoneRecognition | None = None) -> list[PhonemeSegment]:
     """Phoneme segments of speech: aligned to the transcript if one is given, else recognised.
 
     Where the acoustic score shows that some words do not fit the audio (:data:`MIN_WINDOW_SCORE`,
@@ -532,6 +536,8 @@ def phonemes_for(waveform: np.ndarray, transcript: str | None = None,
         transcript: what is said, English text, or ``None``.
         sample_rate: must be 16000.
         offset: seconds added to every time, returned and warned (the position of ``waveform`` in its file).
+        recognize: the phone recogniser of what cannot be aligned, ``(S,) float32 16 kHz -> contiguous segments
+            from 0 s``; :func:`recognize_phones` (pocketsphinx all-phone) by default.
 
     Returns:
         Contiguous segments covering [offset, offset + S / 16000] s, as :func:`align` or
@@ -541,8 +547,9 @@ def phonemes_for(waveform: np.ndarray, transcript: str | None = None,
         ValueError: for a bad waveform or sample rate, or an empty or word-less transcript.
     """
     _check_waveform(waveform, sample_rate)
+    recognize = recognize or recognize_phones
     if transcript is None:
-        return _shifted(recognize_phones(waveform, sample_rate), offset)
+        return _shifted(recognize(waveform), offset)
     if not normalise_transcript(transcript):
         raise ValueError(f"transcript has no words to align: {transcript!r}")
     if waveform.size > MAX_ALIGN_SECONDS * sample_rate:
@@ -550,7 +557,7 @@ def phonemes_for(waveform: np.ndarray, transcript: str | None = None,
     else:
         try:
             words = _words_to_align(waveform, transcript, sample_rate)
-            spans, fallbacks = _align_where_it_fits(waveform, words, MIN_WINDOW_SCORE)
+            spans, fallbacks = _align_where_it_fits(waveform, words, MIN_WINDOW_SCORE, recognize)
         except AlignmentError as error:
             reason = str(error)
         else:
@@ -563,7 +570,15 @@ def phonemes_for(waveform: np.ndarray, transcript: str | None = None,
             return _shifted(_segments(spans, waveform.size / sample_rate), offset)
     where = f" at {offset:.2f}-{offset + waveform.size / sample_rate:.2f} s" if offset else ""
     warnings.warn(f"forced alignment failed{where} ({reason}); falling back to phone recognition", stacklevel=2)
-    return _shifted(recognize_phones(waveform, sample_rate), offset)
+    return _shifted(recognize(waveform), offset)
+
+
+def _as_spans(segments: list[PhonemeSegment], offset: int) -> list[_Span]:
+    """Contiguous segments from 0 s (as :func:`_segments` makes them) back to frame spans, ``offset`` frames on;
+    pocketsphinx's segments round-trip exactly, others land on the 10 ms frames."""
+    spans = [_Span(s.phone, None, offset + max(0, round((s.start - BOUNDARY_OFFSET) * FRAME_RATE)),
+                   offset + round((s.end - BOUNDARY_OFFSET) * FRAME_RATE)) for s in segments]
+    return [span for span in spans if span.end > span.start]
 
 
 def _shifted(segments: list[PhonemeSegment], offset: float) -> list[PhonemeSegment]:

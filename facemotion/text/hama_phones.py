@@ -281,7 +281,7 @@ def hama_phones_in_spans(waveform: np.ndarray, spans: Sequence[tuple[float, floa
     for start, end in groups:
         first = round(max(0.0, start - CONTEXT_SECONDS) * SAMPLE_RATE)
         last = round(min(duration, end + CONTEXT_SECONDS) * SAMPLE_RATE)
-        shift = first / SAMPLE_RATE
+        shift = offset + first / SAMPLE_RATE
         phonemes += [PhonemeSegment(p.phone, p.start + shift, p.end + shift)
                      for p in hama_phonemes(waveform[first:last]).phonemes]
     return phonemes

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from facemotion.text.alignment import SAMPLE_RATE, phonemes_for, recognize_phones
-from facemotion.text.hama_phones import hama_model, hama_phones_in_spans
+from facemotion.text.hama_phones import hama_model, hama_phonemes, hama_phones_in_spans
 from facemotion.text.phonemes import SILENCE, PhonemeSegment
 
 PHONETIC = "phonetic"
@@ -74,6 +74,26 @@ class PhoneRecognizer:
     load: Callable[[], object]
 
 
+def phones_in_spans(waveform: np.ndarray, spans: Sequence[tuple[float, float]],
+                    offset: float = 0.0) -> list[PhonemeSegment]:
+    """Phones recognised by pocketsphinx in each span of voice activity, nothing between the spans.
+
+    Args:
+        waveform: (S,) float32 mono audio at 16 kHz.
+        spans: ``(start, end)`` spans of voice activity, seconds from the start of ``waveform``.
+        offset: seconds added to every time (the position of ``waveform`` in its file).
+
+    Returns:
+        The phones of :func:`~facemotion.text.alignment.recognize_phones` in file time, span after span.
+    """
+    phonemes = []
+    for start, end in spans:
+        samples = waveform[round(start * SAMPLE_RATE): round(end * SAMPLE_RATE)]
+        shift = offset + start
+        phonemes += [PhonemeSegment(p.phone, p.start + shift, p.end + shift) for p in recognize_phones(samples)]
+    return phonemes
+
+
 RECOGNIZERS: dict[str, WhisperCheckpoint | PhoneRecognizer] = {
     "whisper": WhisperCheckpoint(
         size="base",
@@ -92,13 +112,17 @@ RECOGNIZERS: dict[str, WhisperCheckpoint | PhoneRecognizer] = {
         sha256="1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
         multilingual=False,
     ),
-    PHONETIC: PhoneRecognizer(phones_in_spans=lambda *args: phones_in_spans(*args),  # defined below
-                              load=lambda: None),
+    PHONETIC: PhoneRecognizer(phones_in_spans=phones_in_spans, load=lambda: None),
     HAMA: PhoneRecognizer(phones_in_spans=hama_phones_in_spans, load=hama_model),
 }
 """Recogniser name -> its Whisper checkpoint (transcript, then forced alignment) or its :class:`PhoneRecognizer`
 (ARPAbet phones, no words): pocketsphinx all-phone (46 % phone errors on LJ Speech) or hama (13.7 %,
 ``benchmarks/recognizers.py``)."""
+
+FALLBACK_RECOGNIZER = HAMA
+"""The phone recogniser of speech that cannot be aligned: passages whose transcript does not fit, speech Whisper
+leaves untranscribed or hears in another language. hama, for its phone error rate (13.7 % against pocketsphinx's
+46 % on LJ Speech, ``benchmarks/recognizers.py``) at the same cost."""
 
 DEFAULT_RECOGNIZER = "whisper"
 """The recogniser used when no transcript is given; chosen by ``benchmarks/lip_closure.py`` (see the README)."""
@@ -155,6 +179,14 @@ class RecognizedSpeech:
 
     phonemes: tuple[PhonemeSegment, ...]
     language: str | None
+
+
+def fallback_phones(waveform: np.ndarray) -> list[PhonemeSegment]:
+    """Phones of :data:`FALLBACK_RECOGNIZER` over a whole (S,) float32 16 kHz waveform: contiguous segments from 0 s.
+
+    The ``recognize`` argument of :func:`~facemotion.text.alignment.phonemes_for`.
+    """
+    return list(hama_phonemes(waveform).phonemes)
 
 
 def cache_dir() -> Path:
@@ -286,8 +318,8 @@ def recognize_speech(waveform: np.ndarray, speech_spans: Sequence[tuple[float, f
     Whisper's transcript, kept where it overlaps voice activity, force-aligned in pieces of at most
     :data:`ALIGN_PIECE_SECONDS` (cut midway between Whisper's segments); voice activity of at least
     :data:`MIN_UNTRANSCRIBED_SECONDS` that no segment overlaps is phone-recognised, and so is everything when
-    the language is not English (each with a warning). A piece whose alignment fails falls back as
-    :func:`~facemotion.text.alignment.phonemes_for` does.
+    the language is not English (each with a warning), by :data:`FALLBACK_RECOGNIZER`. A piece whose alignment
+    fails falls back as :func:`~facemotion.text.alignment.phonemes_for` does, to the same recogniser.
 
     Args:
         waveform: (S,) float32 mono speech at 16 kHz.
@@ -310,13 +342,14 @@ def recognize_speech(waveform: np.ndarray, speech_spans: Sequence[tuple[float, f
     if phones is not None:
         return RecognizedSpeech(tuple(phones.phones_in_spans(waveform, spans, 0.0)), None)
     if not spans:
-        return RecognizedSpeech(tuple(phones_in_spans(waveform, spans)), None)
+        return RecognizedSpeech((), None)
     transcription = transcribe(waveform, recognizer)
     if transcription.language != "en":
         warnings.warn(f"Whisper detected the language {transcription.language!r} "
                       f"(p = {transcription.language_probability:.2f}); the aligner handles English only: "
                       "falling back to phone recognition", stacklevel=2)
-        return RecognizedSpeech(tuple(phones_in_spans(waveform, spans)), transcription.language)
+        fallback = RECOGNIZERS[FALLBACK_RECOGNIZER].phones_in_spans(waveform, spans, 0.0)
+        return RecognizedSpeech(tuple(fallback), transcription.language)
     units = _units(transcription.segments, spans)
     if not units:
         return RecognizedSpeech((PhonemeSegment(SILENCE, 0.0, duration),), "en")
@@ -372,27 +405,7 @@ def _aligned_units(waveform: np.ndarray, units: Sequence[tuple[float, float, str
     for (_, _, text), start, end in zip(units, bounds[:-1], bounds[1:]):
         first, last = round(start * SAMPLE_RATE), round(end * SAMPLE_RATE)
         if last - first >= SAMPLE_RATE // 20:  # 50 ms or more: long enough to decode
-            phonemes += phonemes_for(waveform[first:last], text, offset=first / SAMPLE_RATE)
+            phonemes += phonemes_for(waveform[first:last], text, offset=first / SAMPLE_RATE, recognize=fallback_phones)
         elif last > first:
             phonemes.append(PhonemeSegment(SILENCE, first / SAMPLE_RATE, last / SAMPLE_RATE))
-    return phonemes
-
-
-def phones_in_spans(waveform: np.ndarray, spans: Sequence[tuple[float, float]],
-                    offset: float = 0.0) -> list[PhonemeSegment]:
-    """Phones recognised by pocketsphinx in each span of voice activity, nothing between the spans.
-
-    Args:
-        waveform: (S,) float32 mono audio at 16 kHz.
-        spans: ``(start, end)`` spans of voice activity, seconds from the start of ``waveform``.
-        offset: seconds added to every time (the position of ``waveform`` in its file).
-
-    Returns:
-        The phones of :func:`~facemotion.text.alignment.recognize_phones` in file time, span after span.
-    """
-    phonemes = []
-    for start, end in spans:
-        samples = waveform[round(start * SAMPLE_RATE): round(end * SAMPLE_RATE)]
-        shift = offset + start
-        phonemes += [PhonemeSegment(p.phone, p.start + shift, p.end + shift) for p in recognize_phones(samples)]
     return phonemes

@@ -8,8 +8,8 @@ import torch
 
 from facemotion.audio.io import SAMPLE_RATE
 from facemotion.audio.vad import speech_spans
-from facemotion.data.clip import EMOTIONS, MotionClip
-from facemotion.expression.emotion import compose_emotion
+from facemotion.data.clip import MotionClip
+from facemotion.expression.emotion import EMOTIONS, compose_emotion
 from facemotion.motion.keymotion import KeyMotions, key_motions
 from facemotion.motion.transformer import KeyMotionTokens
 from facemotion.text.recognition import phones_in_spans

@@ -15,14 +15,13 @@ import lightning
 import numpy as np
 import torch
 
-from facemotion.data.clip import EMOTIONS
-from facemotion.expression.emotion import emotion_pose
+from facemotion.expression.emotion import EMOTIONS, compose_expression, emotion_pose
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.face_models.names import ARKIT_52
 from facemotion.losses.kl import kl_divergence
 from facemotion.losses.lip_reading import LipReadingLoss
 from facemotion.losses.vertex import lip_vertex_loss, masked_mse, velocity_mse
-from facemotion.metrics.arkit_curves import arkit_lip_lve_mm, arkit_lip_region, pearson
+from facemotion.metrics.arkit_curves import arkit_lip_lve_mm, lve_lip_region, pearson
 from facemotion.motion.speech_motion import SpeechMotionModel
 from facemotion.training.data import TrainingTake
 
@@ -93,7 +92,7 @@ class _Training(lightning.LightningModule):
             jaw = ARKIT_52.index("jawOpen")
             self.log("val/jaw_open_r", pearson(prediction[:, jaw], target[:, jaw]), batch_size=1)
             rig = _default_rig()
-            lve = arkit_lip_lve_mm(prediction, target, rig, arkit_lip_region(rig))
+            lve = arkit_lip_lve_mm(prediction, target, rig, lve_lip_region(rig))
             self.log("val/lip_lve_mm", lve, batch_size=1)
 
 
@@ -145,7 +144,7 @@ class PriorTraining(_Training):
             return content.new_zeros(())
         other = torch.roll(torch.arange(len(content), device=content.device), 1)
         poses = self.emotion_poses[batch["emotion"][other]] * batch["intensity"][other, None]
-        target = batch["speech"] + (1.0 - batch["speech"]) * poses[:, None, :]
+        target = compose_expression(batch["speech"], poses[:, None, :])
         swapped_condition = replace(condition[other], style=batch["style"])  # the speech keeps its style
         swapped = self.model.prior.decode(content, emotion_latent[other], swapped_condition, target.shape[1])
         return masked_mse(swapped, target, batch["mask"])
@@ -170,7 +169,7 @@ class MotionTraining(_Training):
         if model.prior is not None:
             model.prior.requires_grad_(False)
         rig = _default_rig()
-        lip_deltas = rig.deltas[:, arkit_lip_region(rig)]
+        lip_deltas = rig.deltas[:, lve_lip_region(rig)]
         self.register_buffer("lip_deltas", lip_deltas, persistent=False)
         self.lip_reading = LipReadingLoss() if optim.lip_reading_weight > 0 else None
 

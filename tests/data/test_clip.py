@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from facemotion.data.clip import EMOTIONS, REPRESENTATIONS, MotionClip
+from facemotion.data.clip import REPRESENTATIONS, MotionClip
+from facemotion.expression.emotion import EMOTIONS
 
 
 def make(**changes):

@@ -2,12 +2,15 @@
 
 import numpy as np
 import pytest
+import torch
 
-from facemotion.data.clip import EMOTIONS
 from facemotion.expression.emotion import (
     DEFAULT_INTENSITY,
     EMOTION_RECIPES,
+    EMOTIONS,
+    EmotionCondition,
     compose_emotion,
+    compose_expression,
     emotion_intensity,
     emotion_pose,
 )
@@ -64,3 +67,29 @@ def test_the_intensity_defaults_to_the_full_recipe_and_neutral_to_none():
 def test_a_bad_emotion_or_intensity_is_refused(emotion, intensity, error, message):
     with pytest.raises(error, match=message):
         emotion_intensity(emotion, intensity)
+
+
+def test_a_condition_resolves_its_intensity_and_checks_its_style():
+    assert EmotionCondition("sad", style=2) == EmotionCondition("sad", 1.0, 2)
+    assert EmotionCondition().intensity == 0.0 and EmotionCondition("contempt").index == len(EMOTIONS) - 1
+    with pytest.raises(ValueError, match="neutral has no intensity"):
+        EmotionCondition("neutral", 0.5)
+    with pytest.raises(ValueError, match="style must be >= 0"):
+        EmotionCondition("happy", style=-1)
+    with pytest.raises(TypeError, match="style must be an integer"):
+        EmotionCondition("happy", style=1.0)
+
+
+@pytest.mark.parametrize("representation", ["arkit", "flame"])
+def test_composition_is_the_same_on_numpy_and_torch(representation):
+    rng = np.random.default_rng(1)
+    speech = rng.uniform(0, 1, (2, 30, 52)).astype(np.float32)
+    expression = rng.uniform(0, 1, (2, 1, 52)).astype(np.float32)
+    on_numpy = compose_expression(speech, expression, representation)
+    on_torch = compose_expression(torch.from_numpy(speech), torch.from_numpy(expression), representation)
+    assert on_numpy.dtype == np.float32 and on_torch.dtype == torch.float32
+    np.testing.assert_array_equal(on_torch.numpy(), on_numpy)
+    if representation == "arkit":
+        assert on_numpy.min() >= 0 and on_numpy.max() <= 1
+        np.testing.assert_array_equal(compose_emotion(speech[0], "fear", 0.4),
+                                      compose_expression(speech[0], np.float32(0.4) * emotion_pose("fear")))

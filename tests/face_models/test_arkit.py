@@ -12,6 +12,7 @@ import torch
 
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.face_models.base import BlendshapeMesh
+from facemotion.face_models.landmarks import LIP_LANDMARKS
 from facemotion.face_models.names import ARKIT_52, ARKIT_INDEX
 
 REPO = Path(__file__).parents[2]
@@ -162,7 +163,7 @@ def test_lip_vertices_surround_the_mouth(rig):
     neutral = rig.mesh.neutral
     lips = rig.lip_vertex_ids.numpy()
     landmarks = rig.landmark_vertex_ids.numpy()
-    assert set(landmarks[48:68]) <= set(lips)
+    assert set(landmarks[list(LIP_LANDMARKS)]) <= set(lips)
     mouth_centre = neutral[landmarks[[62, 66]]].mean(axis=0)
     assert np.linalg.norm(neutral[lips] - mouth_centre, axis=1).max() < 0.04
 

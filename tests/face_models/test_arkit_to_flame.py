@@ -9,6 +9,7 @@ import torch
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.face_models.arkit_to_flame import ARKitToFLAME, fit_arkit_to_flame
 from facemotion.face_models.flame import FLAME
+from facemotion.face_models.landmarks import LIP_LANDMARKS
 from facemotion.face_models.names import ARKIT_52, ARKIT_INDEX
 
 SCALE = 0.9
@@ -35,7 +36,7 @@ def arkit_like_flame_arrays(rig: ARKitRig, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     ids = rig.landmark_vertex_ids.numpy()
     landmarks = SCALE * rig.neutral.numpy()[ids].astype(np.float64) + np.array([0.0, 0.02, -0.01])
-    mouth = landmarks[48:68].mean(0)
+    mouth = landmarks[list(LIP_LANDMARKS)].mean(0)
     extras = np.array([mouth + [0, 0.03, -0.09], mouth + [0, -0.05, -0.08], [0.0, 0.1, -0.1], [0.0, -0.1, -0.1]])
     v_template = np.concatenate([landmarks, extras])  # jaw hinge 68, neck 69, extras 70, 71
     n_vertices = len(v_template)

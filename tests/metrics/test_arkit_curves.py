@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from facemotion.face_models.arkit import ARKitRig
+from facemotion.face_models.landmarks import LIP_LANDMARKS
 from facemotion.face_models.names import ARKIT_INDEX
-from facemotion.metrics import arkit_lip_lve_mm, arkit_lip_region, arkit_quality, channel_mae, pearson
+from facemotion.metrics import arkit_lip_lve_mm, arkit_quality, channel_mae, lve_lip_region, pearson
 from facemotion.metrics.arkit_curves import CHUNK_FRAMES
 
 JAW = ARKIT_INDEX["jawOpen"]
@@ -20,12 +21,12 @@ def rig() -> ARKitRig:
 
 @pytest.fixture(scope="module")
 def region(rig) -> np.ndarray:
-    return arkit_lip_region(rig)
+    return lve_lip_region(rig)
 
 
 def test_lip_region_is_near_the_lip_landmarks_and_moved_by_the_jaw(rig, region):
     neutral = rig.neutral.numpy().astype(np.float64)
-    landmarks = neutral[rig.landmark_vertex_ids.numpy()[48:68]]
+    landmarks = neutral[rig.landmark_vertex_ids.numpy()[list(LIP_LANDMARKS)]]
     assert 100 < len(region) < len(neutral) // 4
     assert region.dtype == np.int64 and np.all(np.diff(region) > 0)
     nearest = np.linalg.norm(neutral[region, None] - landmarks[None], axis=-1).min(axis=1)
@@ -35,10 +36,10 @@ def test_lip_region_is_near_the_lip_landmarks_and_moved_by_the_jaw(rig, region):
 
 
 def test_a_wider_radius_takes_more_vertices(rig, region):
-    wider = arkit_lip_region(rig, radius_m=0.02)
+    wider = lve_lip_region(rig, radius_m=0.02)
     assert set(region) < set(wider)
     with pytest.raises(ValueError, match="radius_m must be > 0"):
-        arkit_lip_region(rig, radius_m=0.0)
+        lve_lip_region(rig, radius_m=0.0)
 
 
 def test_lip_lve_is_zero_for_identical_curves(rig, region):

@@ -8,6 +8,7 @@ import pytest
 import soundfile as sf
 
 from facemotion.face_models.arkit import ARKitRig
+from facemotion.metrics.lip_closure import frames_inside
 from facemotion.pipelines.speech_to_face import animate
 
 BILABIALS = {"P", "B", "M"}
@@ -25,15 +26,6 @@ def aligned(speech_clips, request):
     return {path: animate(path, text, fps=30.0, motion=request.param) for path, text in speech_clips.items()}
 
 
-def frames_inside(segment, fps, n_frames):
-    """Frames whose time t / fps lies inside the segment; the nearest frame when none does."""
-    inside = np.arange(math.ceil(segment.start * fps), math.floor(segment.end * fps) + 1)
-    inside = inside[inside < n_frames]
-    if len(inside):
-        return inside
-    return np.array([min(round(0.5 * (segment.start + segment.end) * fps), n_frames - 1)])
-
-
 def test_frame_count_is_ceil_duration_times_fps(speech_clips):
     path, text = next(iter(speech_clips.items()))
     info = sf.info(str(path))
@@ -49,7 +41,7 @@ def test_lips_close_on_every_bilabial(aligned, rig):
         bilabials = [p for p in animation.phonemes if p.phone in BILABIALS]
         assert bilabials, f"{path.name}: no /p b m/ aligned"
         for phone in bilabials:
-            frames = frames_inside(phone, animation.fps, animation.n_frames)
+            frames = frames_inside(phone.start, phone.end, animation.fps, animation.n_frames)
             assert gaps[frames].min() < 0.002, f"{path.name}: lips open on {phone}"
 
 
@@ -63,7 +55,7 @@ def test_open_vowels_open_the_lips_wider_than_bilabials(aligned, rig, request):
         gaps = rig.inner_lip_gap(rig(animation.weights))
 
         def gap_range(phone):
-            inside = gaps[frames_inside(phone, animation.fps, animation.n_frames)]
+            inside = gaps[frames_inside(phone.start, phone.end, animation.fps, animation.n_frames)]
             return inside.min(), inside.max()
 
         closed = max(gap_range(p)[0] for p in animation.phonemes if p.phone in BILABIALS)

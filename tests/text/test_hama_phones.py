@@ -8,6 +8,7 @@ import pytest
 from facemotion.audio.io import load_audio
 from facemotion.audio.vad import speech_spans
 from facemotion.face_models.arkit import ARKitRig
+from facemotion.metrics.lip_closure import frames_inside
 from facemotion.pipelines.speech_to_face import animate
 from facemotion.text import hama_phones
 from facemotion.text.alignment import align, cut_points
@@ -101,14 +102,6 @@ def test_bad_waveform_is_refused():
         hama_phonemes(np.full(RATE, np.nan, np.float32))
 
 
-def frames_inside(segment, fps, n_frames):
-    inside = np.arange(math.ceil(segment.start * fps), math.floor(segment.end * fps) + 1)
-    inside = inside[inside < n_frames]
-    if len(inside):
-        return inside
-    return np.array([min(round(0.5 * (segment.start + segment.end) * fps), n_frames - 1)])
-
-
 def test_animate_with_hama_closes_the_lips_on_the_aligned_bilabials(speech_clips, clips):
     path = next(iter(speech_clips))  # LJ001-0001
     animation = animate(path, fps=30.0, recognizer=HAMA)
@@ -118,5 +111,22 @@ def test_animate_with_hama_closes_the_lips_on_the_aligned_bilabials(speech_clips
     bilabials = [p for p in clips[path.stem][1] if p.phone in {"P", "B", "M"}]
     assert len(bilabials) >= 5
     for phone in bilabials:
-        frames = frames_inside(phone, animation.fps, animation.n_frames)
+        frames = frames_inside(phone.start, phone.end, animation.fps, animation.n_frames)
         assert gaps[frames].min() < 0.002, f"lips open on the aligned {phone}"
+
+
+def test_offset_moves_every_time(clips):
+    waveform = next(iter(clips.values()))[0]
+    spans = speech_spans(waveform)
+    alone = hama_phones_in_spans(waveform, spans)
+    moved = hama_phones_in_spans(waveform, spans, 30.0)
+    assert [(p.phone, p.start + 30.0, p.end + 30.0) for p in alone] == [(p.phone, p.start, p.end) for p in moved]
+
+
+def test_animate_with_hama_across_audio_blocks(clips, write_audio):
+    """The pipeline reads 30 s blocks: phones of every block land at their time in the file."""
+    waveform = next(iter(clips.values()))[0]
+    path = write_audio("long.wav", np.concatenate([waveform] * 4), RATE)
+    animation = animate(path, recognizer=HAMA)
+    starts = [p.start for p in animation.phonemes]
+    assert starts == sorted(starts) and starts[-1] > 30.0

@@ -10,6 +10,7 @@ import soundfile as sf
 
 from facemotion import cli
 from facemotion.face_models.arkit import ARKitRig
+from facemotion.metrics.lip_closure import frames_inside
 from facemotion.pipelines.speech_to_face import animate
 from facemotion.text import recognition
 from facemotion.text.g2p import normalise_transcript
@@ -49,8 +50,7 @@ def test_whisper_base_detects_english_and_closes_the_lips(lj):
     bilabials = [p for p in animation.phonemes if p.phone in {"P", "B", "M"}]
     assert len(bilabials) == sum(p.phone in {"P", "B", "M"} for p in animate(path, text).phonemes)
     for phone in bilabials:
-        frames = np.arange(math.floor(phone.start * 30), math.ceil(phone.end * 30) + 1)
-        assert gaps[frames[frames < len(gaps)]].min() < 0.002, phone
+        assert gaps[frames_inside(phone.start, phone.end, animation.fps, animation.n_frames)].min() < 0.002, phone
 
 
 def test_language_other_than_english_falls_back_to_phone_recognition(lj, monkeypatch):
