@@ -393,7 +393,7 @@ def test_a_full_disk_is_one_line_exit_2_and_no_partial_file(take, tmp_path, caps
             Path(path).write_bytes(b"partial")
         if suffix == ".npz":
             raise OSError(errno.ENOSPC, "No space left on device")
-        message = "\n".join(["", *[f"\tError in 'Write' at line 78 in file f.cpp : 'Error occurred writing file: "
+        message = "\n".join(["", *["\tError in 'Write' at line 78 in file f.cpp : 'Error occurred writing file: "
                                    "No space left on device'"] * 4000])  # USD's flood, one line per chunk
         raise Tf.ErrorException(message)
 

