@@ -1,5 +1,8 @@
 """Model folders as Hugging Face's ``save_pretrained`` writes them: ``config.json`` + ``model.safetensors``.
 
+As diffusers' ``ConfigMixin`` does, ``config.json`` says what the folder holds: the model's class name
+(``_class_name``) and the version of the folder layout (``_format_version``, :data:`FORMAT_VERSION`); a folder of
+another class or of a newer layout is refused with a one-line ``ValueError`` instead of failing deep inside.
 Shared by the learned motion model and the lip-sync expert. Each file is written atomically
 (:func:`~facemotion.exporters.atomic.atomic_output`), so an interrupted save never leaves half a folder's file.
 """
@@ -17,14 +20,19 @@ from facemotion.exporters.atomic import atomic_output
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 
+FORMAT_VERSION = 1
+"""The folder layout facemotion writes and reads; folders written before the header existed read as version 1."""
+
 
 def save_model_folder(
-    directory: str | Path, config: dict, state: dict[str, torch.Tensor], dtype: torch.dtype = torch.float32
+    directory: str | Path, class_name: str, config: dict, state: dict[str, torch.Tensor],
+    dtype: torch.dtype = torch.float32,
 ) -> Path:
     """Write a config (JSON-serialisable dict) and tensors into ``directory`` (created).
 
     Args:
         directory: the folder.
+        class_name: the model's class, recorded as ``_class_name`` beside ``_format_version``.
         config: the model's configuration.
         state: name -> tensor; floating-point tensors are stored as ``dtype`` (``torch.float16`` halves the file).
         dtype: floating-point storage type.
@@ -43,32 +51,41 @@ def save_model_folder(
     with atomic_output(directory / WEIGHTS_FILE) as path:
         safetensors.torch.save_file(stored, path)
     with atomic_output(directory / CONFIG_FILE) as path:
-        path.write_text(json.dumps(config, indent=2))
+        header = {"_class_name": class_name, "_format_version": FORMAT_VERSION}
+        path.write_text(json.dumps({**header, **config}, indent=2))
     return directory
 
 
-def read_model_folder(directory: str | Path, kind: str) -> tuple[dict, dict[str, torch.Tensor]]:
-    """The config dict and the float32 (floating-point) tensors of a folder written by :func:`save_model_folder`.
+def read_model_folder(directory: str | Path, class_name: str) -> tuple[dict, dict[str, torch.Tensor]]:
+    """The config dict (without its header) and the float32 (floating-point) tensors of a folder written by
+    :func:`save_model_folder`.
 
     Args:
         directory: the folder.
-        kind: what the folder should hold, for the error message (e.g. ``"facemotion model"``).
+        class_name: the class the folder should hold (``config.json``'s ``_class_name``; folders without the header
+            are taken as holding it).
 
     Raises:
         FileNotFoundError: when the folder or one of its two files is missing.
-        ValueError: when ``config.json`` is not a JSON object or ``model.safetensors`` is not a safetensors file
-            (the file named).
+        ValueError: when ``config.json`` is not a JSON object, names another class or a format version newer than
+            :data:`FORMAT_VERSION`, or ``model.safetensors`` is not a safetensors file (the file named).
     """
     directory = Path(directory)
     for name in (CONFIG_FILE, WEIGHTS_FILE):
         if not (directory / name).is_file():
-            raise FileNotFoundError(f"{directory / name} not found: not a {kind} folder")
+            raise FileNotFoundError(f"{directory / name} not found: not a {class_name} folder")
     try:
         config = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"{directory / CONFIG_FILE}: not a JSON file ({error})") from None
     if not isinstance(config, dict):
         raise ValueError(f"{directory / CONFIG_FILE}: expected a JSON object, got {type(config).__name__}")
+    found, version = config.pop("_class_name", class_name), config.pop("_format_version", 1)
+    if found != class_name:
+        raise ValueError(f"{directory / CONFIG_FILE}: the folder holds a {found}, not a {class_name}")
+    if not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
+        raise ValueError(f"{directory / CONFIG_FILE}: folder format version {version!r}; this facemotion reads "
+                         f"versions 1 to {FORMAT_VERSION} (upgrade facemotion for a newer one)")
     try:
         state = safetensors.torch.load_file(directory / WEIGHTS_FILE)
     except Exception as error:  # safetensors raises its own SafetensorError, OSError or RuntimeError

@@ -132,8 +132,11 @@ def _error(message: str) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from facemotion.training.train import load_training_config, train
-
+    try:
+        from facemotion.training.train import load_training_config, train
+    except ModuleNotFoundError as error:  # an inference-only install: a missing install step, as Blender for FBX
+        print(f"facemotion: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     output = train(load_training_config(args.config, args.set))
     print(f"facemotion: model written to {output}", file=sys.stderr)
     return EXIT_OK

@@ -293,6 +293,8 @@ def model_folder(tmp_path):
     (lambda d: d.update(transformer={**d["transformer"], "d_model": 32}), ["model.safetensors", "wrong shape"]),
     (lambda d: d.update(prior=None), ["model.safetensors", "unexpected prior."]),
     (lambda d: d.update(window_seconds=1.0), ["config.json", "overlap_seconds"]),
+    (lambda d: d.update(_class_name="SyncExpert"), ["config.json", "holds a SyncExpert, not a SpeechMotionModel"]),
+    (lambda d: d.update(_format_version=2), ["config.json", "format version 2", "upgrade facemotion"]),
 ])
 def test_a_bad_model_folder_is_bad_input_naming_the_file(model_folder, tone, tmp_path, capsys, monkeypatch, spoil,
                                                         expected):
@@ -482,3 +484,13 @@ def test_animate_says_what_it_does_unless_quiet(tone, tmp_path, capsys):
     assert "loading PyTorch" in out and f"animating {tone}" in out and "wrote" in out
     assert run("animate", tone, "-q", "-o", tmp_path / "b.npz") == 0
     assert capsys.readouterr().out.startswith("wrote")
+
+
+def test_train_without_the_training_dependencies_says_what_to_install():
+    code = ("import sys; sys.modules['lightning'] = None; from facemotion import cli; "
+            "sys.exit(cli.main(['train', '--config', 'configs/facegood_motion.yaml']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("facemotion: error: training needs Lightning, TensorBoard and openpyxl: "
+                                   "pip install 'facemotion[train]'")

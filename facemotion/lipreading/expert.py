@@ -191,7 +191,7 @@ class SyncExpert(nn.Module):
         Raises:
             ValueError: for a dtype that is not floating point.
         """
-        return save_model_folder(directory, self.config.to_dict(), self.state_dict(), dtype)
+        return save_model_folder(directory, type(self).__name__, self.config.to_dict(), self.state_dict(), dtype)
 
     @classmethod
     def from_pretrained(cls, directory: str | Path) -> SyncExpert:
@@ -201,7 +201,7 @@ class SyncExpert(nn.Module):
             FileNotFoundError: when the folder or one of its two files is missing.
             ValueError: when the config has unknown keys or the weights do not fit it.
         """
-        config, state = read_model_folder(directory, "sync expert")
+        config, state = read_model_folder(directory, cls.__name__)
         expert = cls(SyncExpertConfig.from_dict(config))
         try:
             expert.load_state_dict(state)

@@ -228,7 +228,7 @@ class SpeechMotionModel(torch.nn.Module):
             ValueError: for a dtype that is not floating point.
         """
         state = {k: v for k, v in self.state_dict().items() if not k.startswith("transformer.audio.")}
-        directory = save_model_folder(directory, self.config.to_dict(), state, dtype)
+        directory = save_model_folder(directory, type(self).__name__, self.config.to_dict(), state, dtype)
         if self.visemes is None:
             (directory / VISEMES_FILE).unlink(missing_ok=True)
         else:
@@ -247,7 +247,7 @@ class SpeechMotionModel(torch.nn.Module):
                 not fit the config (missing, unexpected or misshapen tensors); the message names the file; or as
                 :func:`~facemotion.text.visemes.load_viseme_table` for a bad ``visemes.yaml``.
         """
-        config, state = read_model_folder(directory, "facemotion model")
+        config, state = read_model_folder(directory, cls.__name__)
         table = Path(directory) / VISEMES_FILE
         model = build_from_config(directory, lambda: cls(SpeechMotionConfig.from_dict(config)))
         load_weights(model, state, directory, optional=("transformer.audio.",))

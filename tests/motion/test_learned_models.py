@@ -196,3 +196,18 @@ def test_pretrained_speech_encoder_from_a_local_folder(tmp_path):
     loaded = SpeechMotionModel.from_pretrained(folder)
     audio = torch.randn(1, 16000)
     torch.testing.assert_close(loaded(audio, 30), model.eval()(audio, 30))
+
+
+def test_model_folder_says_what_it_holds(tmp_path):
+    """diffusers-style header: the class name and the folder format version; folders without it still load."""
+    import json
+
+    from facemotion.checkpoints import FORMAT_VERSION
+
+    model = SpeechMotionModel(SpeechMotionConfig(TINY_TRANSFORMER, TINY_PRIOR))
+    folder = model.save_pretrained(tmp_path / "model")
+    config = json.loads((folder / "config.json").read_text())
+    assert (config["_class_name"], config["_format_version"]) == ("SpeechMotionModel", FORMAT_VERSION)
+    del config["_class_name"], config["_format_version"]
+    (folder / "config.json").write_text(json.dumps(config))
+    assert SpeechMotionModel.from_pretrained(folder).config == model.config
