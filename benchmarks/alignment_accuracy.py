@@ -46,6 +46,7 @@ import soundfile as sf
 import soxr
 
 from benchmarks.espeak_speech import ESpeak, synthetic_sentence
+from facemotion.metrics.phone_error_rate import phone_error_rate
 from facemotion.text import alignment
 from facemotion.text.alignment import MIN_WINDOW_SCORE, AlignmentError, align, phonemes_for, recognize_phones
 from facemotion.text.g2p import normalise_transcript
@@ -124,19 +125,6 @@ def boundary_errors(truth, segments: list[PhonemeSegment]) -> np.ndarray:
         if consecutive and speech and truth[i1][3]:
             errors.append(segments[j1].start - truth[i1][1])
     return np.array(errors)
-
-
-def phone_error_rate(reference: list[str], hypothesis: list[str]) -> float:
-    """Levenshtein distance between the phone strings (pauses removed) over the reference length."""
-    ref = [p for p in reference if p != SILENCE]
-    hyp = [p for p in hypothesis if p != SILENCE]
-    row = np.arange(len(hyp) + 1)
-    for i, phone in enumerate(ref, 1):
-        previous, row = row, np.empty_like(row)
-        row[0] = i
-        for j, other in enumerate(hyp, 1):
-            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (phone != other))
-    return row[-1] / len(ref)
 
 
 def frame_agreement(reference: list[tuple[str, float, float]], hypothesis: list[tuple[str, float, float]]) -> float:

@@ -20,7 +20,7 @@ scored against another system's idea of the phones and their timing.
 Columns:
 
 - PER: Levenshtein distance between the recognised and the reference phone strings (pauses removed), summed
-  over clips, over the reference length (``benchmarks.alignment_accuracy.phone_error_rate``);
+  over clips, over the reference length (``facemotion.metrics.phone_error_rate``);
 - frames: share of 10 ms frames whose labels agree, pauses included (gaps between VAD spans count as pauses);
 - closure: share of the reference's /p b m/ where the procedural motion made from the recognised phonemes
   (``SpeechToFace().motion`` on the analysis of ``analyse_speech``, its phonemes replaced) brings the inner-lip
@@ -47,10 +47,10 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.alignment_accuracy import frame_agreement, phone_error_rate
+from benchmarks.alignment_accuracy import frame_agreement
 from facemotion.audio.vad import speech_spans
 from facemotion.face_models.arkit import ARKitRig
-from facemotion.metrics import LipClosureScore, lip_closure_score
+from facemotion.metrics import LipClosureScore, lip_closure_score, phone_error_rate
 from facemotion.pipelines.speech_to_face import SpeechToFace, analyse_speech
 from facemotion.text.alignment import AlignmentError, align
 from facemotion.text.hama_phones import hama_model, hama_phonemes

@@ -1,5 +1,5 @@
-"""Evaluation metrics: LVE and FDD as published, the quality of ARKit-52 curves on a head, and lip closure on
-bilabials."""
+"""Evaluation metrics: LVE and FDD as published, the quality of ARKit-52 curves on a head, lip closure on
+bilabials and the phone error rate of recognisers."""
 
 from facemotion.metrics.arkit_curves import (
     ARKitQuality,
@@ -17,6 +17,7 @@ from facemotion.metrics.lip_vertex_error import (
     max_lip_distances,
     upper_face_dynamics_deviation,
 )
+from facemotion.metrics.phone_error_rate import phone_error_rate
 from facemotion.metrics.region_files import load_vertex_ids
 
 __all__ = [
@@ -34,5 +35,6 @@ __all__ = [
     "lve_lip_region",
     "max_lip_distances",
     "pearson",
+    "phone_error_rate",
     "upper_face_dynamics_deviation",
 ]

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from facemotion.text.alignment import SAMPLE_RATE, phonemes_for, recognize_phones
+from facemotion.text.alignment import SAMPLE_RATE, phonemes_for
 from facemotion.text.hama_phones import hama_model, hama_phonemes, hama_phones_in_spans
 from facemotion.text.phonemes import SILENCE, PhonemeSegment
 
@@ -89,8 +89,7 @@ def phones_in_spans(waveform: np.ndarray, spans: Sequence[tuple[float, float]],
     phonemes = []
     for start, end in spans:
         samples = waveform[round(start * SAMPLE_RATE): round(end * SAMPLE_RATE)]
-        shift = offset + start
-        phonemes += [PhonemeSegment(p.phone, p.start + shift, p.end + shift) for p in recognize_phones(samples)]
+        phonemes += phonemes_for(samples, offset=offset + start)
     return phonemes
 
 

@@ -9,6 +9,7 @@ from facemotion.audio.io import load_audio
 from facemotion.audio.vad import speech_spans
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.metrics.lip_closure import frames_inside
+from facemotion.metrics.phone_error_rate import phone_error_rate
 from facemotion.pipelines.speech_to_face import animate
 from facemotion.text import hama_phones
 from facemotion.text.alignment import align, cut_points
@@ -17,18 +18,6 @@ from facemotion.text.phonemes import SILENCE
 from facemotion.text.recognition import HAMA, recognize_speech
 
 RATE = 16000
-
-
-def phone_error_rate(reference: list[str], hypothesis: list[str]) -> float:
-    """Levenshtein distance between the phone strings (pauses removed) over the reference length."""
-    ref = [p for p in reference if p != SILENCE]
-    hyp = [p for p in hypothesis if p != SILENCE]
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        previous, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
-    return row[-1] / len(ref)
 
 
 @pytest.fixture(scope="module")
