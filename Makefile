@@ -83,6 +83,7 @@ lipreading-finetune: $(INSTALLED)
 	$(BIN)/facemotion train --config configs/facegood_lipreading.yaml
 	$(BIN)/python -m benchmarks.motion_quality --model runs/facegood_lipreading
 
-# The default lip-sync expert (issue 5): self-supervised on FACEGOOD mouth-crop renders vs their audio.
+# The default lip-sync expert (issue 5): self-supervised on FACEGOOD mouth-crop renders vs their audio (2 threads).
 sync-expert: $(INSTALLED)
-	$(BIN)/python -m facemotion.lipreading.train_sync --output assets/weights/sync_expert --threads 2
+	OMP_NUM_THREADS=2 $(BIN)/facemotion train --config configs/facegood_sync_expert.yaml
+	cp runs/sync_expert/config.json runs/sync_expert/model.safetensors assets/weights/sync_expert/

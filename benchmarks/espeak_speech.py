@@ -14,6 +14,7 @@ Used by ``benchmarks/alignment_accuracy.py`` and ``datasets/make_english_eval.py
 
 import ctypes
 import ctypes.util
+from collections.abc import Callable, Collection
 
 import numpy as np
 import soxr
@@ -142,13 +143,19 @@ def _closure_start(samples: np.ndarray, release: int, previous: int, rate: int) 
 
 def synthetic_sentence(espeak: ESpeak, text: str, voice: str, seed: int = 0, rate: int = DEFAULT_RATE,
                        pitch: int = DEFAULT_PITCH, noise: float = 5e-4,
+                       phones_of: Callable[[str], tuple[str, ...]] = espeak_phones, stops: Collection[str] = STOPS,
                        ) -> tuple[np.ndarray, list[tuple[str, float, float, bool]]]:
     """A synthesised sentence at 16 kHz with its true phones.
+
+    Args:
+        phones_of: one eSpeak IPA phoneme (``""`` for a pause) -> the phones it stands for (:func:`espeak_phones`,
+            ARPAbet, by default; another language's benchmark gives IPA phones); a pause must give ``(SIL,)``.
+        stops: the phones (as ``phones_of`` names them) whose closure before the event is counted in the stop.
 
     Returns:
         waveform (S,) float32 with :data:`PAD_SECONDS` of silence at both ends, plus Gaussian noise of standard
         deviation ``noise`` (full scale 1; 5e-4 is -66 dBFS; 0 keeps eSpeak's digital silence) seeded by
-        ``seed``, and the truth as (ARPAbet phone or SIL, start s, end s, start is a scored boundary) tuples in
+        ``seed``, and the truth as (phone or SIL, start s, end s, start is a scored boundary) tuples in
         time order.
 
     Raises:
@@ -157,12 +164,12 @@ def synthetic_sentence(espeak: ESpeak, text: str, voice: str, seed: int = 0, rat
     samples, events = espeak.synthesize(text, voice, rate, pitch)
     starts = [sample for sample, _ in events]
     for k in range(1, len(events)):
-        if espeak_phones(events[k][1])[0] in STOPS and espeak_phones(events[k - 1][1]) != (SILENCE,):
+        if phones_of(events[k][1])[0] in stops and phones_of(events[k - 1][1]) != (SILENCE,):
             starts[k] = _closure_start(samples, starts[k], starts[k - 1], espeak.sample_rate)
     truth = []
     for k, (_, ipa) in enumerate(events[:-1]):
         start, end = starts[k] / espeak.sample_rate + PAD_SECONDS, starts[k + 1] / espeak.sample_rate + PAD_SECONDS
-        phones = espeak_phones(ipa)
+        phones = phones_of(ipa)
         if end > start:
             step = (end - start) / len(phones)
             truth += [(phone, start + i * step, start + (i + 1) * step, i == 0) for i, phone in enumerate(phones)]

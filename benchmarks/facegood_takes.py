@@ -20,14 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.baselines import RidgeMelBaseline
-from benchmarks.motion_quality import DATA, cropped
+from benchmarks.motion_quality import DATA
 from facemotion.audio.vad import speech_spans
 from facemotion.data.clip import MotionClip
 from facemotion.data.facegood import FACEGOOD_TRAIN, FACEGOOD_VALIDATION, load_facegood
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.face_models.names import ARKIT_INDEX
 from facemotion.metrics import arkit_lip_lve_mm, lve_lip_region
-from facemotion.pipelines.speech_to_face import span_mask
+from facemotion.pipelines.speech_analysis import span_mask
 
 
 def speech_frames(clip: MotionClip) -> np.ndarray:
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA, help="the FACEGOOD folder (default: %(default)s)")
     args = parser.parse_args(argv)
-    clips = {name: cropped(load_facegood(args.data, name)) for name in FACEGOOD_TRAIN + FACEGOOD_VALIDATION}
+    clips = {name: load_facegood(args.data, name).cropped() for name in FACEGOOD_TRAIN + FACEGOOD_VALIDATION}
     jaw, funnel = ARKIT_INDEX["jawOpen"], ARKIT_INDEX["mouthFunnel"]
     print(f"{'take':<10} {'ridge fitted on':<16} {'speech':>6} {'jaw in speech':>13} {'funnel':>6}", end=" ")
     print(f"{'r':>6} {'r in speech':>11} {'std ratio':>9} {'lip LVE mm':>10}")

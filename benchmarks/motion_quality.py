@@ -30,9 +30,7 @@ reference numbers (the spreadsheet's valid rows alone).
 """
 
 import argparse
-import dataclasses
 import functools
-import math
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -52,7 +50,8 @@ from facemotion.lipreading import default_sync_expert
 from facemotion.metrics import ARKitQuality, arkit_quality, lve_lip_region
 from facemotion.metrics.lipsync import LipSyncScores, lip_sync_error
 from facemotion.motion.speech_motion import SpeechMotionModel
-from facemotion.pipelines.speech_to_face import SpeechToFace, default_motion_model
+from facemotion.pipelines.motion import LearnedMotion, default_motion_model
+from facemotion.pipelines.speech_to_face import SpeechToFace
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "facegood"
 
@@ -75,7 +74,7 @@ def learned(model: Path | None) -> Fit:
 
     def fit(train_clips: Sequence[MotionClip]) -> Predict:
         trained = default_motion_model() if model is None else SpeechMotionModel.from_pretrained(model)
-        return functools.partial(_pipeline_predict, SpeechToFace(model=trained))
+        return functools.partial(_pipeline_predict, SpeechToFace(LearnedMotion(trained)))
 
     return fit
 
@@ -97,13 +96,6 @@ METHODS: list[tuple[str, Fit]] = [
     ("procedural", procedural),
 ]
 """``(name, fit)`` of each method in the table; ``main`` appends the learned model."""
-
-
-def cropped(clip: MotionClip) -> MotionClip:
-    """The clip with motion and audio cut to the shorter of the two (whole frames)."""
-    n_frames = min(clip.n_frames, math.floor(len(clip.audio) * clip.fps / SAMPLE_RATE))
-    n_samples = round(n_frames * SAMPLE_RATE / clip.fps)
-    return dataclasses.replace(clip, motion=clip.motion[:n_frames], audio=clip.audio[:n_samples])
 
 
 def evaluate(
@@ -149,8 +141,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.error(f"the shipped model was trained on {args.test}: give --model, one trained without it")
     torch.set_num_threads(1)
     extra_terms = {} if args.official_rows else UNMAPPED_CHANNEL_TERMS
-    train = [cropped(load_facegood(args.data, name, extra_terms)) for name in FACEGOOD_TRAIN if name != args.test]
-    test = cropped(load_facegood(args.data, args.test, extra_terms))
+    train = [load_facegood(args.data, name, extra_terms).cropped() for name in FACEGOOD_TRAIN if name != args.test]
+    test = load_facegood(args.data, args.test, extra_terms).cropped()
     rig = ARKitRig.default()
     region = lve_lip_region(rig)
     print(

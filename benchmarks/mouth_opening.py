@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.facegood_takes import speech_frames
-from benchmarks.motion_quality import DATA, cropped
+from benchmarks.motion_quality import DATA
 from facemotion.audio.features import LOUDNESS_HOP, pool_to_frames
 from facemotion.audio.io import SAMPLE_RATE
 from facemotion.data.clip import MotionClip
@@ -53,9 +53,12 @@ from facemotion.face_models.base import BlendshapeMesh
 from facemotion.face_models.names import ARKIT_INDEX
 from facemotion.motion.prosody import ProsodySettings
 from facemotion.motion.speech_motion import VISEMES_FILE
-from facemotion.pipelines.speech_to_face import SpeechAnalysis, SpeechToFace, analyse_speech, span_mask
+from facemotion.pipelines.motion import ProceduralMotion
+from facemotion.pipelines.speech_analysis import SpeechAnalysis, analyse_speech, span_mask
+from facemotion.pipelines.speech_to_face import SpeechToFace
 from facemotion.text.recognition import PHONETIC
 from facemotion.text.visemes import VisemeTable, load_viseme_table
+from facemotion.timing import frames_covering
 
 SPEECH = Path(__file__).resolve().parents[2] / "shared" / "data" / "speech"
 BEFORE_VISEMES = Path(__file__).resolve().parents[1] / "assets" / "weights" / "facegood" / VISEMES_FILE
@@ -124,8 +127,8 @@ def scaled_table(table: VisemeTable, scale: float) -> VisemeTable:
 
 def procedural(takes: Sequence[Take], table: VisemeTable, prosody: ProsodySettings) -> list[np.ndarray]:
     """The procedural (T, 52) weights of each take with this table and jaw gain."""
-    pipeline = SpeechToFace(visemes=table, prosody=prosody)
-    return [pipeline.motion(take.analysis, FPS, take.n_frames) for take in takes]
+    pipeline = SpeechToFace(ProceduralMotion(table, prosody))
+    return [pipeline.animate_analysis(take.analysis, FPS).weights[: take.n_frames] for take in takes]
 
 
 def pooled(takes: Sequence[Take], weights: Sequence[np.ndarray], rig: ARKitRig) -> tuple[np.ndarray, np.ndarray]:
@@ -149,7 +152,7 @@ def english_takes(folder: Path) -> list[Take]:
     takes = []
     for path, text in clips:
         analysis = analyse_speech(path, text)
-        n_frames = math.ceil(analysis.info.n_samples * FPS / analysis.info.sample_rate - 1e-9)
+        n_frames = frames_covering(analysis.info.duration, FPS)
         takes.append(Take(path.stem, analysis, n_frames, span_mask(analysis.speech_spans, FPS, n_frames)))
     return takes
 
@@ -239,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
     groups = {"fit": FACEGOOD_TRAIN, "check": FACEGOOD_VALIDATION}
     captured, audio_takes, clips_of = {}, {}, {}
     for group, names in groups.items():
-        clips = clips_of[group] = [cropped(load_facegood(args.data, name)) for name in names]
+        clips = clips_of[group] = [load_facegood(args.data, name).cropped() for name in names]
         takes = [Take(c.name, recognised(args.data / f"{c.name}.wav"), c.n_frames, speech_frames(c)) for c in clips]
         captured[group] = pooled(takes, [c.motion for c in clips], rig)
         audio_takes[group] = takes

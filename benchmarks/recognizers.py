@@ -23,7 +23,7 @@ Columns:
   over clips, over the reference length (``facemotion.metrics.phone_error_rate``);
 - frames: share of 10 ms frames whose labels agree, pauses included (gaps between VAD spans count as pauses);
 - closure: share of the reference's /p b m/ where the procedural motion made from the recognised phonemes
-  (``SpeechToFace().motion`` on the analysis of ``analyse_speech``, its phonemes replaced) brings the inner-lip
+  (``SpeechToFace().animate_analysis`` on the analysis of ``analyse_speech``, its phonemes replaced) brings the inner-lip
   gap of the default head below 2 mm at some frame inside the phone (:func:`facemotion.metrics.lip_closure_score`,
   30 fps); also the mean bilabial gap and open-vowel gap in mm;
 - wall and CPU seconds per second of audio of the recogniser alone (models loaded beforehand, VAD included for
@@ -38,7 +38,6 @@ Usage: ``FACEMOTION_CACHE=... PYTHONPATH=. python -m benchmarks.recognizers [--c
 
 import argparse
 import csv
-import math
 import time
 import warnings
 from collections.abc import Callable
@@ -51,7 +50,8 @@ from benchmarks.alignment_accuracy import frame_agreement
 from facemotion.audio.vad import speech_spans
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.metrics import LipClosureScore, lip_closure_score, phone_error_rate
-from facemotion.pipelines.speech_to_face import SpeechToFace, analyse_speech
+from facemotion.pipelines.speech_analysis import analyse_speech
+from facemotion.pipelines.speech_to_face import SpeechToFace
 from facemotion.text.alignment import AlignmentError, align
 from facemotion.text.hama_phones import hama_model, hama_phonemes
 from facemotion.text.phonemes import SILENCE, PhonemeSegment
@@ -122,8 +122,7 @@ def inner_lip_gaps(rig: ARKitRig, weights: np.ndarray) -> np.ndarray:
 
 def closure(analysis, phonemes, reference, rig: ARKitRig, face: SpeechToFace, fps: float) -> LipClosureScore:
     """Lip closure of the procedural motion made from ``phonemes``, scored on the ``reference`` segments."""
-    n_frames = math.ceil(analysis.info.n_samples * fps / analysis.info.sample_rate - 1e-9)
-    weights = face.motion(replace(analysis, phonemes=tuple(phonemes)), fps, n_frames)
+    weights = face.animate_analysis(replace(analysis, phonemes=tuple(phonemes)), fps).weights
     return lip_closure_score(inner_lip_gaps(rig, weights), reference, fps)
 
 

@@ -17,10 +17,13 @@ _PUBLIC = {
     "ARKIT_52": "facemotion.face_models.names",
     "ARKitRig": "facemotion.face_models.arkit",
     "ARKitToFLAME": "facemotion.face_models.arkit_to_flame",
+    "EmotionCondition": "facemotion.expression.emotion",
     "ExportOptions": "facemotion.exporters",
     "FLAME": "facemotion.face_models.flame",
     "FaceAnimation": "facemotion.animation",
+    "LearnedMotion": "facemotion.pipelines.motion",
     "PhonemeSegment": "facemotion.text.phonemes",
+    "ProceduralMotion": "facemotion.pipelines.motion",
     "SpeechMotionModel": "facemotion.motion.speech_motion",
     "SpeechToFace": "facemotion.pipelines.speech_to_face",
     "animate": "facemotion.pipelines.speech_to_face",
@@ -60,10 +63,12 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # what type checkers and IDEs see; nothing is imported at run time
     from facemotion.animation import FaceAnimation
     from facemotion.exporters import ExportOptions, export, read_json_curves, read_livelink_csv, read_npz
+    from facemotion.expression.emotion import EmotionCondition
     from facemotion.face_models.arkit import ARKitRig
     from facemotion.face_models.arkit_to_flame import ARKitToFLAME, fit_arkit_to_flame
     from facemotion.face_models.flame import FLAME
     from facemotion.face_models.names import ARKIT_52
     from facemotion.motion.speech_motion import SpeechMotionModel
+    from facemotion.pipelines.motion import LearnedMotion, ProceduralMotion
     from facemotion.pipelines.speech_to_face import SpeechToFace, animate
     from facemotion.text.phonemes import PhonemeSegment

@@ -50,11 +50,26 @@ class FaceAnimation:
         flame_jaw_pose: (T, 3) float32 FLAME jaw pose, axis-angle in radians; given with ``flame_expression``.
         language: ISO 639-1 code of the speech (``"en"`` for an English transcript, Whisper's detected language
             without one), or None when unknown.
+        head_rotation: (T, 3) float32 head rotation in degrees, columns (pitch, yaw, roll), or None for a head
+            that does not turn. Right-handed rotations about the head's +X, +Y, +Z axes in the rig frame of the
+            default head (+X the character's left, +Y up, +Z out of the face towards the viewer): positive pitch
+            nods the chin down, positive yaw turns the face to the character's left, positive roll tilts the head
+            towards the character's right shoulder. The rotation matrix is ``R = Ry(yaw) @ Rx(pitch) @ Rz(roll)``
+            (roll first, then pitch, then yaw, in the fixed rig frame; scipy's
+            ``Rotation.from_euler("YXZ", [yaw, pitch, roll], degrees=True)``), applied about the neck pivot of
+            :func:`facemotion.exporters.head_pose.neck_pivot` (on the default head (0, -0.109, -0.010) m,
+            mid-neck below the chin). Zero is the rest pose of the mesh.
+        eye_rotation: (T, 2, 2) float32 eye rotations in degrees, ``eye_rotation[t, e] = (pitch, yaw)`` of eye
+            ``e`` (0 the character's left eye, 1 the right eye), same axes and signs as the head (positive pitch
+            looks down, positive yaw looks to the character's left), ``R = Ry(yaw) @ Rx(pitch)`` about the
+            eyeball's centre (:class:`facemotion.exporters.head_pose.HeadJoints`), in the head's frame (the eyes
+            turn with the head); or None for eyes that do not turn.
 
     Raises:
         ValueError: for fps <= 0, weights that are not (T, C) finite values in [0, 1], a channel count
-            that differs from ``len(channel_names)``, or FLAME parameters that are not both given as
-            finite float32 arrays of T rows.
+            that differs from ``len(channel_names)``, FLAME parameters that are not both given as
+            finite float32 arrays of T rows, or rotations that are not finite float32 arrays of shape (T, 3)
+            (head) or (T, 2, 2) (eyes).
     """
 
     fps: float
@@ -65,6 +80,8 @@ class FaceAnimation:
     flame_expression: np.ndarray | None = None
     flame_jaw_pose: np.ndarray | None = None
     language: str | None = None
+    head_rotation: np.ndarray | None = None
+    eye_rotation: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.fps) and self.fps > 0):
@@ -81,6 +98,19 @@ class FaceAnimation:
         if w.size and (w.min() < 0.0 or w.max() > 1.0):
             raise ValueError(f"weights must lie in [0, 1], got [{w.min():.4g}, {w.max():.4g}]")
         self._check_flame()
+        self._check_rotation("head_rotation", self.head_rotation, (3,))
+        self._check_rotation("eye_rotation", self.eye_rotation, (2, 2))
+
+    def _check_rotation(self, name: str, angles: np.ndarray | None, shape: tuple[int, ...]) -> None:
+        """Check a rotation track: None, or a finite float32 array of shape (T, *shape) in degrees."""
+        if angles is None:
+            return
+        expected = (self.n_frames, *shape)
+        if not isinstance(angles, np.ndarray) or angles.dtype != np.float32 or angles.shape != expected:
+            got = f"{angles.dtype} {angles.shape}" if isinstance(angles, np.ndarray) else type(angles).__name__
+            raise ValueError(f"{name} must be a float32 numpy array of shape {expected} (degrees), got {got}")
+        if not np.isfinite(angles).all():
+            raise ValueError(f"{name} contains NaN or Inf")
 
     def _check_flame(self) -> None:
         expression, jaw = self.flame_expression, self.flame_jaw_pose
@@ -158,6 +188,28 @@ class FaceAnimation:
         expression, jaw_pose = mapping.apply(weights)
         return replace(self, flame_expression=expression, flame_jaw_pose=jaw_pose)
 
+    def select_frames(self, frames: slice | np.ndarray) -> "FaceAnimation":
+        """The animation at some of its frames: a crop with a slice, a pick with an array of frame indices.
+
+        Every per-frame array (weights, FLAME parameters, head and eye rotations) keeps the same rows; fps,
+        channels, phonemes, audio and language are kept as they are (the phoneme times still count from the
+        original frame 0).
+
+        Raises:
+            IndexError: for indices outside [-T, T).
+        """
+        def rows(track: np.ndarray | None) -> np.ndarray | None:
+            return None if track is None else np.ascontiguousarray(track[frames])
+
+        return replace(
+            self,
+            weights=rows(self.weights),
+            flame_expression=rows(self.flame_expression),
+            flame_jaw_pose=rows(self.flame_jaw_pose),
+            head_rotation=rows(self.head_rotation),
+            eye_rotation=rows(self.eye_rotation),
+        )
+
     def resample(self, fps: float) -> "FaceAnimation":
         """The same motion at another frame rate, by linear interpolation of every channel (and FLAME parameter).
 
@@ -165,7 +217,8 @@ class FaceAnimation:
         to whole frames); frame ``t`` takes the curves' value at ``t / fps`` seconds, interpolated
         linearly between the two nearest source frames and held at the last one past the end. Linear
         interpolation keeps every weight inside [0, 1] and adds no overshoot; fast closures shorter than
-        a target frame can be softened when going down in rate.
+        a target frame can be softened when going down in rate. Head and eye rotations are interpolated
+        the same way, angle by angle in degrees (no wrap at +-180: head and eye angles stay far inside it).
 
         Raises:
             ValueError: for fps outside (0, :data:`MAX_FPS`].
@@ -181,7 +234,9 @@ class FaceAnimation:
         def interpolate(track: np.ndarray | None) -> np.ndarray | None:
             if track is None:
                 return None
-            return np.stack([np.interp(source, frames, column) for column in track.T], axis=1).astype(np.float32)
+            columns = track.reshape(len(track), -1).T
+            values = np.stack([np.interp(source, frames, column) for column in columns], axis=1)
+            return values.reshape(n_frames, *track.shape[1:]).astype(np.float32)
 
         return replace(
             self,
@@ -189,4 +244,6 @@ class FaceAnimation:
             weights=interpolate(self.weights),
             flame_expression=interpolate(self.flame_expression),
             flame_jaw_pose=interpolate(self.flame_jaw_pose),
+            head_rotation=interpolate(self.head_rotation),
+            eye_rotation=interpolate(self.eye_rotation),
         )

@@ -1,8 +1,9 @@
 """The ``facemotion`` command line.
 
 Exit codes: 0 success, 2 bad usage or bad input (missing or unreadable file, bad option value,
-unwritable output, disk full, no Blender environment for FBX), 1 internal error, 130 interrupted (Ctrl-C),
-143 terminated (SIGTERM); every failure prints one line on stderr and leaves no output or temporary file.
+unwritable output, disk full, no Blender environment for FBX), 1 internal error, 3 a batch finished with some lines
+failed (one line each on stderr), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM); every failure prints one line
+on stderr and leaves no output or temporary file.
 """
 
 import argparse
@@ -13,7 +14,10 @@ from pathlib import Path
 
 from facemotion.interrupts import Terminated, terminate_cleanly
 
-EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+PERFORMANCE_LAYERS = ("blinks", "gaze", "brows", "head", "breathing")
+"""The behaviours of the performance layer, each switched off by ``--no-<name>``."""
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_SOME_FAILED = 0, 1, 2, 3
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 """128 + the signal number, as shells report a process stopped by SIGINT or SIGTERM."""
 _BAD_INPUT = (ValueError, FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError, KeyError)
@@ -35,12 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
     animate = commands.add_parser("animate", parents=[output], help="speech file in, ARKit-52 face animation out")
     animate.add_argument("speech", type=Path, help="speech audio (wav, flac, ogg, mp3; any rate, any channels)")
     text = animate.add_mutually_exclusive_group()
-    text.add_argument("--text", help="the transcript (English); without it the speech is recognised (--recognizer)")
+    text.add_argument("--text", help="the transcript (in the speech's language); without it the speech is "
+                                     "recognised (--recognizer)")
     text.add_argument("--transcript", type=Path, help="a UTF-8 text file holding the transcript")
     animate.add_argument("--recognizer", default="whisper",
                          help="without a transcript: whisper (Whisper base, then forced alignment; default), "
                               "whisper-tiny.en (faster, English only), phonetic (pocketsphinx phones) "
                               "or hama (hama's phone recogniser)")
+    animate.add_argument("--language", help="the speech's language, ISO 639-1: en fr de es it pt zh (default: the "
+                                            "transcript's, or detected by Whisper)")
     animate.add_argument("--fps", type=float, default=30.0, help="output frame rate (default 30)")
     animate.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     animate.add_argument("--preview", type=Path,
@@ -51,11 +58,40 @@ def build_parser() -> argparse.ArgumentParser:
                          help="rule-based coarticulation (default) or the learned model")
     animate.add_argument("--model", type=Path, help="a model folder written by `facemotion train` (default: shipped)")
     animate.add_argument("--emotion", default="neutral",
-                         help="with --motion learned: neutral happy sad surprised fear disgusted angry contempt")
+                         help="neutral happy sad surprised fear disgusted angry contempt (learned: from its motion "
+                              "prior; procedural: the emotion's FACS recipe over the speech)")
     animate.add_argument("--intensity", type=float,
-                         help="with --motion learned: emotion intensity 0..1 (default 1; neutral takes none)")
+                         help="emotion intensity 0..1 (default 1; neutral takes none)")
+    performance = animate.add_argument_group(
+        "performance", "blinks, gaze, brows, head motion and breathing timed by the speech (all on by default)")
+    for layer in PERFORMANCE_LAYERS:
+        performance.add_argument(f"--no-{layer}", action="store_true", help=f"no {layer}")
+    performance.add_argument("--no-performance", action="store_true", help="none of them: a still face and head")
+    performance.add_argument("--performance-scale", type=float, default=1.0,
+                             help="amplitude of gaze, brows, head motion and breathing (default 1)")
+    performance.add_argument("--seed", type=int, default=0, help="random seed of the performance (default 0)")
     animate.add_argument("--flame", type=Path,
                          help="your FLAME model folder: also write FLAME expression + jaw pose (needs -o NAME.npz)")
+
+    batch = commands.add_parser(
+        "batch", help="animate a folder or a manifest of voice lines, resumably, on local cores or a Dask cluster")
+    batch.add_argument("inputs", help="a folder of speech files (NAME.txt beside NAME.wav is its transcript) or a "
+                                      "manifest .csv (columns path, transcript, emotion, intensity, output); local "
+                                      "paths or fsspec URLs")
+    batch.add_argument("-o", "--output", required=True, help="the output folder (local or an fsspec URL); it must exist")
+    batch.add_argument("--format", default="usdc",
+                       help="comma-separated output formats, e.g. usdc,csv (default usdc)")
+    batch.add_argument("--jobs", type=int, default=1, help="worker processes on this machine (default 1)")
+    batch.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler, e.g. tcp://host:8786")
+    batch.add_argument("--ledger", type=Path,
+                       help="the file recording finished lines (default OUTDIR/.facemotion-batch.jsonl)")
+    batch.add_argument("--fps", type=float, default=30.0, help="output frame rate (default 30)")
+    batch.add_argument("--motion", choices=("procedural", "learned"), default="procedural")
+    batch.add_argument("--model", help="a learned model folder (with --motion learned)")
+    batch.add_argument("--recognizer", default="whisper", help="for lines without a transcript (as animate)")
+    batch.add_argument("--units", choices=("m", "cm"), default="m", help="length unit of USD and FBX meshes")
+    batch.add_argument("--point-cache", action="store_true", help="USD: time-sampled mesh points")
+    batch.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     export = commands.add_parser("export", parents=[output], help="convert a saved animation (.npz) to another format")
     export.add_argument("animation", type=Path, help="an animation written by `animate -o take.npz`")
@@ -85,7 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="perspective camera with this vertical field of view (default: orthographic)")
     render.add_argument("--labels", nargs=2, metavar=("LEFT", "RIGHT"), help="captions of the two sides")
     render.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    train = commands.add_parser("train", help="train a learned motion model (prior or motion stage) from a YAML config")
+    train = commands.add_parser(
+        "train", help="train a learned model from a YAML config (stage prior, motion, or sync: the lip-sync expert)")
     train.add_argument("--config", type=Path, required=True, help="a training YAML, e.g. configs/facegood_motion.yaml")
     train.add_argument("--set", nargs="*", default=[], metavar="SECTION.KEY=VALUE",
                        help="override config values, e.g. optim.max_steps=100 trainer.devices=2")
@@ -113,9 +150,9 @@ def _run(args: argparse.Namespace) -> int:
     from facemotion.exporters.atomic import DISK_FULL_ERRNOS
 
     try:
-        return {"animate": _animate, "export": _export, "retarget": _retarget, "render": _render, "train": _train}[
-            args.command
-        ](args)
+        commands = {"animate": _animate, "batch": _batch, "export": _export, "retarget": _retarget, "render": _render,
+                    "train": _train}
+        return commands[args.command](args)
     except (*_BAD_INPUT, BlenderNotFoundError) as error:
         return _error(_message(error))
     except Exception as error:
@@ -147,19 +184,25 @@ def _animate(args: argparse.Namespace) -> int:
     from facemotion.animation import check_fps
     from facemotion.exporters import check_output_path
     from facemotion.expression.emotion import emotion_intensity
-    from facemotion.pipelines.speech_to_face import animate
+    from facemotion.inputs import read_transcript
+    from facemotion.pipelines.speech_to_face import animate, check_seed
+    from facemotion.text.languages import check_language
 
     check_output_path(args.output)
     if args.preview is not None:
         _check_preview_path(args.preview, args)
     check_fps(args.fps)
     emotion_intensity(args.emotion, args.intensity)
-    transcript = args.text if args.transcript is None else _read_transcript(args.transcript)
+    performance = _performance(args)
+    check_seed(args.seed)
+    if args.language is not None:
+        check_language(args.language)
+    transcript = args.text if args.transcript is None else read_transcript(args.transcript)
     mapping = None if args.flame is None else _flame_mapping(args.flame, args.output)
     _progress(args, f"animating {args.speech}: voice activity, phonemes, {args.motion} motion")
     animation = animate(
         args.speech, transcript, args.fps, not args.quiet, args.motion, args.emotion, args.intensity, args.model,
-        args.recognizer
+        args.recognizer, performance, args.seed, args.language
     )
     code = _write(animation if mapping is None else animation.to_flame(mapping), args)
     if args.preview is not None:
@@ -167,21 +210,41 @@ def _animate(args: argparse.Namespace) -> int:
     return code
 
 
+def _performance(args: argparse.Namespace):
+    """The :class:`~facemotion.expression.performance.PerformanceSettings` of the options; None for
+    ``--no-performance``."""
+    from facemotion.expression.performance import PerformanceSettings
+
+    if args.no_performance:
+        return None
+    switches = {layer: not getattr(args, f"no_{layer}") for layer in PERFORMANCE_LAYERS}
+    try:
+        return PerformanceSettings(**switches, scale=args.performance_scale)
+    except ValueError as error:
+        raise ValueError(f"--performance-{error}") from None
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from facemotion.batch.lines import read_lines
+    from facemotion.batch.run import BatchSettings, run_batch
+
+    formats = tuple(f".{name.strip().lower().lstrip('.')}" for name in args.format.split(",") if name.strip())
+    if args.model is not None and args.motion != "learned":
+        raise ValueError("a model folder needs the learned motion (--motion learned)")
+    settings = BatchSettings(formats, args.fps, args.motion, args.model, args.recognizer, args.units, args.point_cache)
+    lines = read_lines(args.inputs)
+    report = run_batch(lines, args.output, settings, args.jobs, args.scheduler,
+                       None if args.ledger is None else str(args.ledger), not args.quiet)
+    print(report.table())
+    for failure in report.failures:
+        print(f"facemotion: failed: {failure.name}: {failure.error}", file=sys.stderr)
+    return EXIT_SOME_FAILED if report.failures else EXIT_OK
+
+
 def _progress(args: argparse.Namespace, step: str) -> None:
     """Say on stdout, unless ``--quiet``, what the next long step is (``make demo`` was silent for a minute)."""
     if not args.quiet:
         print(f"facemotion: {step} ...", flush=True)
-
-
-def _read_transcript(path: Path) -> str:
-    """The text of a UTF-8 transcript file; errors name the file."""
-    from facemotion.inputs import input_file
-
-    data = input_file(path, "transcript file").read_bytes()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(f"transcript file {path} is not UTF-8 text ({error.reason} at byte {error.start})") from None
 
 
 def _check_preview_path(path: Path, args: argparse.Namespace) -> None:

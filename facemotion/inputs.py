@@ -41,3 +41,17 @@ def input_file(path: str | os.PathLike, what: str) -> Path:
         if test(mode):
             raise ValueError(f"{what} {path} is {kind}, not a regular file")
     return path
+
+
+def read_transcript(path: str | os.PathLike) -> str:
+    """The text of a UTF-8 transcript file.
+
+    Raises:
+        FileNotFoundError, IsADirectoryError, TypeError: as :func:`input_file`.
+        ValueError: the file is not a regular file, or not UTF-8 text; the message names the file and the byte.
+    """
+    data = input_file(path, "transcript file").read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"transcript file {path} is not UTF-8 text ({error.reason} at byte {error.start})") from None

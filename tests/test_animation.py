@@ -1,4 +1,5 @@
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -71,3 +72,63 @@ def test_flame_parameters_are_checked_and_resampled():
     resampled = flame.resample(60.0)
     assert resampled.flame_expression.shape == (8, 10)
     np.testing.assert_allclose(resampled.flame_jaw_pose[:7, 0], np.arange(7) * 0.05, atol=1e-6)
+
+
+def turning(frames=4, fps=30.0):
+    """A take with head and eye rotations rising linearly, degrees."""
+    animation = ramp(frames, fps)
+    head = np.outer(np.arange(frames), [1.0, 2.0, -3.0]).astype(np.float32)
+    eyes = np.outer(np.arange(frames), [4.0, -5.0, 6.0, 7.0]).reshape(frames, 2, 2).astype(np.float32)
+    return FaceAnimation(fps, animation.weights, head_rotation=head, eye_rotation=eyes)
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("head_rotation", np.zeros((4, 3)), r"head_rotation must be a float32 numpy array of shape \(4, 3\)"),
+    ("head_rotation", np.zeros((3, 3), np.float32), r"shape \(4, 3\) \(degrees\), got float32 \(3, 3\)"),
+    ("head_rotation", [[0.0, 0.0, 0.0]] * 4, "got list"),
+    ("eye_rotation", np.zeros((4, 2), np.float32), r"eye_rotation must be a float32 numpy array of shape \(4, 2, 2\)"),
+    ("eye_rotation", np.full((4, 2, 2), np.inf, np.float32), "eye_rotation contains NaN or Inf"),
+    ("head_rotation", np.full((4, 3), np.nan, np.float32), "head_rotation contains NaN or Inf"),
+])
+def test_rotations_are_checked(field, value, message):
+    with pytest.raises(ValueError, match=message):
+        FaceAnimation(30.0, ramp(4).weights, **{field: value})
+
+
+def test_rotations_are_optional_and_independent():
+    animation = ramp(4)
+    assert animation.head_rotation is None and animation.eye_rotation is None
+    only_eyes = FaceAnimation(30.0, animation.weights, eye_rotation=np.zeros((4, 2, 2), np.float32))
+    assert only_eyes.head_rotation is None and only_eyes.eye_rotation.shape == (4, 2, 2)
+
+
+def test_resample_interpolates_rotations_linearly():
+    resampled = turning().resample(60.0)
+    assert resampled.head_rotation.shape == (8, 3) and resampled.eye_rotation.shape == (8, 2, 2)
+    assert resampled.head_rotation.dtype == resampled.eye_rotation.dtype == np.float32
+    half_frames = np.minimum(np.arange(8) / 2, 3)  # held at the last frame past the end
+    np.testing.assert_allclose(resampled.head_rotation, np.outer(half_frames, [1, 2, -3]), atol=1e-5)
+    np.testing.assert_allclose(resampled.eye_rotation.reshape(8, 4), np.outer(half_frames, [4, -5, 6, 7]), atol=1e-5)
+
+
+def test_replace_crop_and_pick_keep_the_rotations():
+    animation = turning()
+    assert replace(animation, fps=25.0).head_rotation is animation.head_rotation
+    crop = animation.select_frames(slice(1, 3))
+    assert crop.n_frames == 2 and crop.fps == animation.fps
+    np.testing.assert_array_equal(crop.head_rotation, animation.head_rotation[1:3])
+    np.testing.assert_array_equal(crop.eye_rotation, animation.eye_rotation[1:3])
+    np.testing.assert_array_equal(crop.weights, animation.weights[1:3])
+    pick = animation.select_frames(np.array([3, 0, 0]))
+    np.testing.assert_array_equal(pick.head_rotation, animation.head_rotation[[3, 0, 0]])
+    assert ramp(4).select_frames(slice(0, 2)).head_rotation is None
+
+
+def test_the_flame_mapping_keeps_the_rotations():
+    class Mapping:  # the interface of ARKitToFLAME that to_flame uses
+        def apply(self, weights):
+            return np.zeros((len(weights), 10), np.float32), np.zeros((len(weights), 3), np.float32)
+
+    flame = turning().to_flame(Mapping())
+    np.testing.assert_array_equal(flame.head_rotation, turning().head_rotation)
+    np.testing.assert_array_equal(flame.eye_rotation, turning().eye_rotation)

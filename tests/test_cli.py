@@ -328,7 +328,8 @@ def test_a_model_folder_needs_the_learned_motion(model_folder, tone, tmp_path, c
 @pytest.mark.parametrize(("args", "expected"), [
     (["--emotion", "happy", "--intensity", "2", "--motion", "learned"], "intensity must be in [0, 1], got 2.0"),
     (["--emotion", "neutral", "--intensity", "0.5", "--motion", "learned"], "neutral has no intensity"),
-    (["--emotion", "happy"], "emotion needs the learned motion"),
+    (["--emotion", "joy"], "emotion must be one of"),
+    (["--recognizer", "wisper"], "unknown recognizer 'wisper'"),
     (["--fps", "1e9"], "fps must be a number in (0, 1000], got 1e+09"),
     (["--preview", "p.mp4", "--preview-size", "100000"], "--preview-size must be an even number in [16, 8192]"),
 ])

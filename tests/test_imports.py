@@ -11,10 +11,12 @@ import pytest
 
 import facemotion
 
-HEAVY = ("torch", "pxr", "pygltflib", "pocketsphinx", "lightning", "tensorboard", "openpyxl", "av", "silero_vad")
+HEAVY = ("torch", "pxr", "pygltflib", "pocketsphinx", "lightning", "tensorboard", "openpyxl", "av", "silero_vad",
+         "omegaconf", "dask", "distributed")
 """Packages that take from a tenth of a second to seconds to import."""
 
-TRAINING_AND_EXPORT = ("pxr", "pygltflib", "lightning", "tensorboard", "openpyxl", "av")
+TRAINING_AND_EXPORT = ("pxr", "pygltflib", "lightning", "tensorboard", "openpyxl", "av", "omegaconf", "dask",
+                       "distributed")
 """What ``animate`` to a Live Link CSV, JSON or NPZ file must not load."""
 
 

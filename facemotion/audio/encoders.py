@@ -8,12 +8,15 @@ fetched): ``config.json`` and ``model.safetensors`` or ``pytorch_model.bin``, wi
 
 import json
 import math
+import os
+import tempfile
 from pathlib import Path
 
 import torch
 
 from facemotion.audio.features import check_waveform_batch
-from facemotion.audio.io import SAMPLE_RATE
+from facemotion.interrupts import terminate_cleanly
+from facemotion.timing import SAMPLE_RATE
 
 SUPPORTED_MODEL_TYPES = ("wav2vec2", "hubert", "wavlm", "data2vec-audio")
 """``model_type`` values of the configs this module loads: encoders with a convolutional waveform front end."""
@@ -24,6 +27,9 @@ WEIGHT_FILES = (
     "pytorch_model.bin",
     "pytorch_model.bin.index.json",
 )
+
+PREPROCESSOR_FILE = "preprocessor_config.json"
+"""The feature extractor's settings in a ``transformers`` folder (``do_normalize``, ``sampling_rate``)."""
 
 NORM_EPS = 1e-7
 """Added to the variance in the per-utterance normalisation, as in ``Wav2Vec2FeatureExtractor``."""
@@ -111,6 +117,32 @@ class PretrainedSpeechEncoder(torch.nn.Module):
         model = AutoModel.from_pretrained(path, local_files_only=True).float()
         return cls(model, layer=layer, normalize=normalize, freeze=freeze)
 
+    def save_pretrained(self, path: str | Path, dtype: torch.dtype = torch.float32) -> Path:
+        """Write the encoder as :meth:`from_pretrained` reads it: ``transformers``' ``save_pretrained`` files and a
+        ``preprocessor_config.json`` recording the normalisation and the 16 kHz rate.
+
+        The files are written into a staging folder inside ``path`` and each moved into place at the end, so an
+        interrupted save (an error, Ctrl-C, SIGTERM) leaves ``path`` as it was.
+
+        Args:
+            path: the folder (created).
+            dtype: floating-point storage type of the weights (``torch.float16`` halves them); loading casts back
+                to float32.
+
+        Returns:
+            ``Path(path)``.
+        """
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        state = {k: v.to(dtype) if v.is_floating_point() else v for k, v in self.model.state_dict().items()}
+        with terminate_cleanly(), tempfile.TemporaryDirectory(dir=path, prefix=".staging.") as staging:
+            self.model.save_pretrained(staging, state_dict=state)
+            preprocessor = {"do_normalize": self.normalize, "sampling_rate": SAMPLE_RATE}
+            (Path(staging) / PREPROCESSOR_FILE).write_text(json.dumps(preprocessor, indent=2))
+            for file in Path(staging).iterdir():
+                os.replace(file, path / file.name)
+        return path
+
     def train(self, mode: bool = True) -> "PretrainedSpeechEncoder":
         """Set training mode; a frozen encoder's model stays in eval mode."""
         super().train(mode)
@@ -154,7 +186,7 @@ def _read_model_type(path: Path) -> str:
 
 def _read_do_normalize(path: Path) -> bool:
     """``do_normalize`` of the folder's ``preprocessor_config.json`` (True without one); checks its sample rate."""
-    preprocessor = path / "preprocessor_config.json"
+    preprocessor = path / PREPROCESSOR_FILE
     if not preprocessor.is_file():
         return True
     settings = json.loads(preprocessor.read_text())

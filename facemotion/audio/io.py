@@ -16,9 +16,7 @@ import soxr
 
 from facemotion.audio.mp3 import mp3_start_padding
 from facemotion.inputs import input_file
-
-SAMPLE_RATE = 16_000
-"""The sample rate, in Hz, of every waveform inside facemotion."""
+from facemotion.timing import SAMPLE_RATE
 
 
 @dataclass(frozen=True)

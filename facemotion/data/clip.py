@@ -1,12 +1,13 @@
 """MotionClip: one recorded utterance, its speech and its face motion, as every dataset loader returns it."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from facemotion.expression.emotion import emotion_intensity
 from facemotion.face_models.names import ARKIT_52
+from facemotion.timing import frame_sample, frames_within
 
 REPRESENTATIONS: tuple[str, ...] = ("arkit", "flame", "vertices")
 """How ``MotionClip.motion`` is parameterised: ARKit-52 weights, FLAME expression + jaw pose, or vertex offsets."""
@@ -107,6 +108,25 @@ class MotionClip:
     def duration(self) -> float:
         """Length of the motion in seconds, ``n_frames / fps``."""
         return self.n_frames / self.fps
+
+    def cropped(self, n_frames: int | None = None) -> "MotionClip":
+        """The clip cut so that motion and audio end together.
+
+        Args:
+            n_frames: frames to keep; None keeps every frame whose speech is complete,
+                ``min(T, frames_within(S, fps))`` (:func:`~facemotion.timing.frames_within`).
+
+        Returns:
+            A clip of ``n_frames`` frames and their ``frame_sample(n_frames, fps)`` samples of audio.
+
+        Raises:
+            ValueError: when no frame is left, or ``n_frames`` exceeds the frames whose speech is complete.
+        """
+        complete = min(self.n_frames, frames_within(len(self.audio), self.fps))
+        n_frames = complete if n_frames is None else n_frames
+        if not 1 <= n_frames <= complete:
+            raise ValueError(f"{self.name}: cannot crop to {n_frames} frames: {complete} have motion and speech")
+        return replace(self, motion=self.motion[:n_frames], audio=self.audio[: frame_sample(n_frames, self.fps)])
 
 
 def _check_float32(array: object, ndim: int, what: str, shape: str) -> None:

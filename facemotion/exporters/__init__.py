@@ -88,6 +88,11 @@ def export(
     - ``.npz``: the whole :class:`FaceAnimation` (:func:`export_npz`);
     - ``.json``: per-channel keyframes for DCC scripts (:func:`export_json_curves`).
 
+    Head and eye rotations (:attr:`FaceAnimation.head_rotation`, :attr:`~FaceAnimation.eye_rotation`, degrees)
+    go into every format: joint rotations (USD, glTF, FBX; a transform in a USD point cache), normalised
+    columns (Live Link Face CSV), angle curves (JSON) or arrays (NPZ), with one convention
+    (:mod:`facemotion.exporters.head_pose`). A take without them is written as before.
+
     The file appears only when complete; a failed export leaves nothing behind.
 
     Args:

@@ -12,6 +12,11 @@ The file holds one mesh ``Face`` with a ``Basis`` shape key and one shape key pe
 BlendShapeChannels, named as in the mesh), one AnimStack with a key per frame on every channel
 (``DeformPercent`` = 100 x weight) at ``t / fps`` seconds, the frame rate (FBX ``TimeMode`` or
 ``CustomFrameRate``), +Y up, +Z front, and the unit in ``UnitScaleFactor`` (centimetres per file unit).
+A take with head or eye rotations (:attr:`FaceAnimation.head_rotation`, :attr:`~FaceAnimation.eye_rotation`;
+conventions in :mod:`facemotion.exporters.head_pose`) also gets an armature ``Skeleton`` with the bones ``Neck``
+(at the neck pivot, carrying the head rotation) and ``LeftEye``, ``RightEye`` (at the eyeball centres), whose local axes are ours, keyed at
+every frame, and the mesh skinned to it rigidly (one bone per vertex); a take without rotations is written as
+before.
 
 Checked by re-import (``tests/exporters/test_fbx.py``): Blender's FBX importer reads back every weight of
 every frame, the frame rate, the shape-key names and the posed vertices. One limitation of that importer
@@ -30,6 +35,7 @@ import numpy as np
 from facemotion.animation import FaceAnimation
 from facemotion.exporters.atomic import atomic_output
 from facemotion.exporters.channels import mesh_weights
+from facemotion.exporters.head_pose import HeadJoints, joint_tracks
 from facemotion.face_models.base import BlendshapeMesh
 
 log = logging.getLogger(__name__)
@@ -70,6 +76,7 @@ def export_fbx(
     scale: float = 1.0,
     blender_python: str | os.PathLike | None = None,
     timeout: float = 600.0,
+    joints: HeadJoints | None = None,
 ) -> Path:
     """Write a head mesh with its blendshapes and the animation's weight curves as binary FBX (7.4).
 
@@ -90,6 +97,9 @@ def export_fbx(
             ``FACEMOTION_BLENDER_PYTHON``, then ``.venv-blender/bin/python`` in the repository or in the
             working folder (:func:`find_blender_python`).
         timeout: seconds Blender may run before it is stopped.
+        joints: where the head and eyes turn (neck pivot, eyeballs) for a take with rotations; None takes
+            :meth:`HeadJoints.for_mesh` (the default head's eyeballs, or no eyes on another mesh: its eye
+            rotations are then dropped with a warning).
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
@@ -121,13 +131,25 @@ def export_fbx(
         np.savez(
             source, neutral=mesh.neutral, faces=mesh.faces, deltas=mesh.deltas,
             names=np.array(mesh.names, dtype=str), weights=weights,
-            fps=np.float64(animation.fps), scale=np.float64(scale),
+            fps=np.float64(animation.fps), scale=np.float64(scale), **_joint_arrays(animation, mesh, joints),
         )
         with atomic_output(path) as tmp:
             run_blender_script(python, "write_fbx.py", [source, tmp], timeout=timeout)
             if tmp.stat().st_size == 0:
                 raise BlenderError(f"Blender wrote no FBX data to {tmp}")
     return path
+
+
+def _joint_arrays(animation: FaceAnimation, mesh: BlendshapeMesh, joints: HeadJoints | None) -> dict:
+    """The ``joint_*`` and ``vertex_joints`` arrays ``write_fbx.py`` reads, or none for a take without rotations."""
+    tracks = joint_tracks(animation, mesh, joints)
+    if tracks is None:
+        return {}
+    return {
+        "joint_names": np.array(tracks.names, dtype=str), "joint_parents": np.array(tracks.parents, np.int64),
+        "joint_positions": tracks.positions, "joint_rotations": tracks.rotations,
+        "vertex_joints": tracks.vertex_joints,
+    }
 
 
 def find_blender_python(blender_python: str | os.PathLike | None = None) -> Path:

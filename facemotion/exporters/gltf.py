@@ -11,6 +11,20 @@ Layout (Khronos glTF 2.0 specification, sections 3.7.2.2 "Morph Targets", 3.11 "
     animation <take>                 one channel: node "Face", path "weights"
         sampler (LINEAR)             input: T frame times t / fps, output: T x K weights, frame-major
 
+With head or eye rotations (:attr:`FaceAnimation.head_rotation`, :attr:`~FaceAnimation.eye_rotation`;
+conventions in :mod:`facemotion.exporters.head_pose`), and only then, the head is skinned (3.7.3 "Skins")::
+
+    scene "Head"                     nodes [0, 1]
+        node "Face"                  mesh 0, skin 0
+        node "Neck"                  translation = the neck pivot; children: the eyes
+            node "LeftEye"           translation = left eyeball centre - neck pivot (with eye rotations)
+            node "RightEye"          translation = right eyeball centre - neck pivot
+    skin 0                           joints [Neck, LeftEye, RightEye], inverseBindMatrices = translations to
+                                     each joint's rest position, undone
+    primitive                        + JOINTS_0 (unsigned byte) / WEIGHTS_0: one joint per vertex, weight 1
+    animation <take>                 + one channel per joint: path "rotation", LINEAR (slerp), T unit
+                                     quaternions (x, y, z, w), each joint's rotation relative to its parent
+
 ``mesh.extras.targetNames`` names the morph targets: not normative, but the convention that an
 implementation note of the specification's "Meshes" section describes (KhronosGroup/glTF issue #1036,
 pull request #1631) and that the three.js, Blender, Babylon.js, UnityGLTF and glTFast importers read.
@@ -28,6 +42,7 @@ import pygltflib as gl
 from facemotion.animation import FaceAnimation
 from facemotion.exporters.atomic import atomic_output
 from facemotion.exporters.channels import mesh_weights
+from facemotion.exporters.head_pose import HeadJoints, JointTracks, joint_tracks
 from facemotion.face_models.base import BlendshapeMesh
 
 GLTF_SUFFIXES: tuple[str, ...] = (".glb", ".gltf")
@@ -44,6 +59,7 @@ def export_gltf(
     *,
     sparse: bool = True,
     take: str | None = None,
+    joints: HeadJoints | None = None,
 ) -> Path:
     """Write a head mesh with one morph target per blendshape and the animation's weight curves as glTF 2.0.
 
@@ -61,8 +77,9 @@ def export_gltf(
     mesh's blendshape order, frame-major (specification 3.11, "Animations"; weights channels take K
     outputs per keyframe). A player therefore shows the animation's exact weights at frame times and the
     linear interpolation between neighbouring frames in between; the clip lasts ``(T - 1) / fps`` seconds.
-    A blendshape the animation has no channel for gets weight 0. The file appears only when complete
-    (:func:`atomic_output`).
+    A blendshape the animation has no channel for gets weight 0. A take with head or eye rotations also gets
+    a skin and a rotation channel per joint (module docstring), sampled at the same frame times. The file
+    appears only when complete (:func:`atomic_output`).
 
     Args:
         animation: T >= 1 frames of weights (T, C) float32 in [0, 1] at ``animation.fps``.
@@ -70,6 +87,9 @@ def export_gltf(
         mesh: the head: neutral (V, 3) float32 metres, faces (F, 3) int64, deltas (K, V, 3) float32 metres.
         sparse: store each morph target as a sparse accessor (smaller) instead of V dense offsets.
         take: the animation's name; ``None`` takes the stem of ``path``.
+        joints: where the head and eyes turn (neck pivot, eyeballs) for a take with rotations; None takes
+            :meth:`HeadJoints.for_mesh` (the default head's eyeballs, or no eyes on another mesh: its eye
+            rotations are then dropped with a warning).
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
@@ -90,7 +110,8 @@ def export_gltf(
     if len(mesh.names) == 0:
         raise ValueError("the mesh has no blendshapes")
 
-    gltf, blob = _build(mesh, weights, animation.fps, take if take is not None else path.stem, sparse)
+    tracks = joint_tracks(animation, mesh, joints)
+    gltf, blob = _build(mesh, weights, animation.fps, take if take is not None else path.stem, sparse, tracks)
     with atomic_output(path) as tmp, open(tmp, "wb") as file:
         if suffix == ".glb":
             gltf.set_binary_blob(blob)
@@ -164,7 +185,7 @@ def _sparse_index_type(count: int) -> tuple[int, type]:
 
 
 def _build(
-    mesh: BlendshapeMesh, weights: np.ndarray, fps: float, take: str, sparse: bool
+    mesh: BlendshapeMesh, weights: np.ndarray, fps: float, take: str, sparse: bool, tracks: JointTracks | None
 ) -> tuple[gl.GLTF2, bytes]:
     """The glTF document of :func:`export_gltf` and its binary buffer; weights (T, K) follow ``mesh.names``."""
     gltf = gl.GLTF2(asset=gl.Asset(generator="facemotion"))
@@ -208,6 +229,7 @@ def _build(
     gltf.nodes.append(gl.Node(name="Face", mesh=0))
     gltf.scenes.append(gl.Scene(name="Head", nodes=[0]))
     gltf.scene = 0
+    joint_nodes = None if tracks is None else _skin(gltf, buffer, tracks)
 
     times = (np.arange(len(weights)) / fps).astype(np.float32)
     times_accessor = buffer.accessor(gl.Accessor(
@@ -223,10 +245,61 @@ def _build(
         samplers=[gl.AnimationSampler(input=times_accessor, output=weights_accessor, interpolation=gl.ANIM_LINEAR)],
         channels=[gl.AnimationChannel(sampler=0, target=gl.AnimationChannelTarget(node=0, path=gl.WEIGHTS))],
     ))
+    if tracks is not None:
+        _rotation_channels(gltf.animations[0], buffer, tracks, times_accessor, joint_nodes)
 
     blob = buffer.blob()
     gltf.buffers.append(gl.Buffer(byteLength=len(blob)))
     return gltf, blob
+
+
+def _skin(gltf: gl.GLTF2, buffer: _Buffer, tracks: JointTracks) -> list[int]:
+    """Joint nodes under the scene, skin 0 on node 0 and JOINTS_0 / WEIGHTS_0 on its primitive; returns the
+    joints' node indices, in ``tracks.names`` order."""
+    first = len(gltf.nodes)
+    for j, name in enumerate(tracks.names):
+        children = [first + c for c, parent in enumerate(tracks.parents) if parent == j]
+        gltf.nodes.append(gl.Node(name=name, translation=_floats(tracks.translations[j]), children=children))
+    gltf.scenes[0].nodes.append(first)
+    inverse_bind = np.tile(np.eye(4, dtype=np.float32), (len(tracks.names), 1, 1))
+    inverse_bind[:, 3, :3] = -tracks.positions  # column-major storage: the translation is the last column
+    matrices = buffer.accessor(gl.Accessor(
+        bufferView=buffer.view(inverse_bind), byteOffset=None, componentType=gl.FLOAT, normalized=None,
+        count=len(tracks.names), type=gl.MAT4,
+    ))
+    gltf.skins.append(gl.Skin(joints=list(range(first, first + len(tracks.names))), inverseBindMatrices=matrices,
+                              skeleton=first))
+    gltf.nodes[0].skin = 0
+    n_vertices = len(tracks.vertex_joints)
+    joint_ids = np.zeros((n_vertices, 4), np.uint8)
+    joint_ids[:, 0] = tracks.vertex_joints
+    joint_weights = np.zeros((n_vertices, 4), np.float32)
+    joint_weights[:, 0] = 1.0
+    attributes = gltf.meshes[0].primitives[0].attributes
+    attributes.JOINTS_0 = buffer.accessor(gl.Accessor(
+        bufferView=buffer.view(joint_ids, gl.ARRAY_BUFFER), byteOffset=None, componentType=gl.UNSIGNED_BYTE,
+        normalized=None, count=n_vertices, type=gl.VEC4,
+    ))
+    attributes.WEIGHTS_0 = buffer.accessor(gl.Accessor(
+        bufferView=buffer.view(joint_weights, gl.ARRAY_BUFFER), byteOffset=None, componentType=gl.FLOAT,
+        normalized=None, count=n_vertices, type=gl.VEC4,
+    ))
+    return gltf.skins[0].joints
+
+
+def _rotation_channels(
+    animation: gl.Animation, buffer: _Buffer, tracks: JointTracks, times: int, nodes: list[int]
+) -> None:
+    """One LINEAR sampler and ``rotation`` channel per joint node, keys at the frame times ``times``."""
+    for j, node in enumerate(nodes):
+        rotations = buffer.accessor(gl.Accessor(
+            bufferView=buffer.view(tracks.rotations[:, j].astype(np.float32)), byteOffset=None,
+            componentType=gl.FLOAT, normalized=None, count=len(tracks.rotations), type=gl.VEC4,
+        ))
+        animation.samplers.append(gl.AnimationSampler(input=times, output=rotations, interpolation=gl.ANIM_LINEAR))
+        animation.channels.append(gl.AnimationChannel(
+            sampler=len(animation.samplers) - 1, target=gl.AnimationChannelTarget(node=node, path=gl.ROTATION),
+        ))
 
 
 def _morph_target(buffer: _Buffer, delta: np.ndarray, sparse: bool) -> int:

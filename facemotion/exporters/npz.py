@@ -9,7 +9,9 @@ Arrays (the NumPy ``.npy``/``.npz`` format, ``numpy.lib.format``):
   seconds) and ``word`` (unicode, ``""`` for no word);
 - ``audio_path``: () unicode, ``""`` for no audio;
 - ``flame_expression`` (T, n_exp) and ``flame_jaw_pose`` (T, 3) float32, only when the animation has them;
-- ``language``: () unicode ISO 639-1 code, only when the animation has one (takes written before it read as None).
+- ``language``: () unicode ISO 639-1 code, only when the animation has one (takes written before it read as None);
+- ``head_rotation`` (T, 3) and ``eye_rotation`` (T, 2, 2) float32 degrees, only when the animation has them
+  (conventions in :class:`~facemotion.animation.FaceAnimation`; takes written before them read as None).
 """
 
 import os
@@ -26,6 +28,8 @@ from facemotion.text.phonemes import PhonemeSegment
 
 _KEYS = ("weights", "fps", "channel_names", "phonemes", "audio_path")
 _FLAME_KEYS = ("flame_expression", "flame_jaw_pose")
+_OPTIONAL_KEYS = (*_FLAME_KEYS, "head_rotation", "eye_rotation")
+"""Arrays written only when the animation has them, read back by the FaceAnimation field of the same name."""
 
 
 def export_npz(animation: FaceAnimation, path: str | os.PathLike) -> Path:
@@ -58,16 +62,16 @@ def export_npz(animation: FaceAnimation, path: str | os.PathLike) -> Path:
             channel_names=np.array(animation.channel_names, dtype=str),
             phonemes=phonemes,
             audio_path=np.array(str(animation.audio_path or "")),
-            **_flame_arrays(animation),
+            **_optional_arrays(animation),
             **({} if animation.language is None else {"language": np.array(animation.language)}),
         )
     return path
 
 
-def _flame_arrays(animation: FaceAnimation) -> dict[str, np.ndarray]:
-    if animation.flame_expression is None:
-        return {}
-    return {"flame_expression": animation.flame_expression, "flame_jaw_pose": animation.flame_jaw_pose}
+def _optional_arrays(animation: FaceAnimation) -> dict[str, np.ndarray]:
+    """The arrays of :data:`_OPTIONAL_KEYS` the animation has (not None)."""
+    arrays = {key: getattr(animation, key) for key in _OPTIONAL_KEYS}
+    return {key: array for key, array in arrays.items() if array is not None}
 
 
 def read_npz(path: str | os.PathLike) -> FaceAnimation:
@@ -78,7 +82,8 @@ def read_npz(path: str | os.PathLike) -> FaceAnimation:
 
     Returns:
         The :class:`FaceAnimation`: weights (T, C) float32, fps, channel names, phonemes and audio path
-        (``None`` where the file holds an empty string).
+        (``None`` where the file holds an empty string), and the optional arrays it holds (FLAME parameters, head
+        and eye rotations).
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
@@ -96,7 +101,7 @@ def read_npz(path: str | os.PathLike) -> FaceAnimation:
             if missing:
                 raise ValueError(f"no arrays {missing}")
             arrays = {key: archive[key] for key in _KEYS}
-            flame = {key: archive[key] for key in _FLAME_KEYS if key in archive.files}
+            optional = {key: archive[key] for key in _OPTIONAL_KEYS if key in archive.files}
             language = str(archive["language"]) if "language" in archive.files else None
         phonemes = tuple(
             PhonemeSegment(str(p["phone"]), float(p["start"]), float(p["end"]), str(p["word"]) or None)
@@ -110,7 +115,7 @@ def read_npz(path: str | os.PathLike) -> FaceAnimation:
             phonemes=phonemes,
             audio_path=Path(audio_path) if audio_path else None,
             language=language,
-            **flame,
+            **optional,
         )
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error, ValueError, TypeError, IndexError) as e:
         reason = "it holds pickled objects" if "pickle" in str(e) else str(e).splitlines()[0]

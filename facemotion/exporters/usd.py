@@ -13,6 +13,20 @@ Layout (OpenUSD UsdSkel documentation, "Schemas" and the BlendShape example)::
 A point cache (``point_cache=True``, for tools without UsdSkel blendshapes) writes instead a plain Mesh
 ``/Head/Face`` whose ``points`` are time-sampled, one evaluated pose per frame.
 
+Head and eye rotations (:attr:`FaceAnimation.head_rotation`, :attr:`~FaceAnimation.eye_rotation`; conventions in
+:mod:`facemotion.exporters.head_pose`), only for a take that has them (a take without is written as before):
+
+- UsdSkel: the Skeleton gets the joints ``Neck`` (at the neck pivot; the head rotation) and ``Neck/LeftEye``,
+  ``Neck/RightEye`` (at the eyeball centres; only with eye rotations on a head with eyeballs), ``bindTransforms``
+  and ``restTransforms`` (translations only, the rest frame's axes); the Face mesh is bound rigidly
+  (``primvars:skel:jointIndices``, one joint per vertex, weight 1: each eyeball to its eye, the rest to the head);
+  the SkelAnimation lists the joints with constant ``translations`` (the rest ones) and ``scales`` (1) and
+  time-sampled ``rotations`` (quatf, each joint's rotation relative to its parent, one sample per frame).
+- point cache: the Face mesh gets the ops ``xformOp:translate:pivot`` (the neck pivot),
+  ``xformOp:rotateZXY`` (time-sampled (pitch, yaw, roll) degrees: USD's rotateZXY turns about Z first, then X,
+  then Y, which is ``Ry(yaw) @ Rx(pitch) @ Rz(roll)``) and ``!invert!xformOp:translate:pivot``; the eyeballs'
+  rotations are in the time-sampled points (the eyeballs are part of the one mesh).
+
 Stage metadata: ``upAxis = "Y"``, ``metersPerUnit = 1 / scale`` (1 for metres, 0.01 for centimetres),
 ``timeCodesPerSecond = framesPerSecond = fps``, ``startTimeCode = 0``, ``endTimeCode = T - 1``; frame ``t``
 is the sample at time code ``t``.
@@ -27,11 +41,12 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
-from pxr import Sdf, Tf, Usd, UsdGeom, UsdMedia, UsdSkel, UsdUtils, Vt
+from pxr import Gf, Sdf, Tf, Usd, UsdGeom, UsdMedia, UsdSkel, UsdUtils, Vt
 
 from facemotion.animation import FaceAnimation
 from facemotion.exporters.atomic import atomic_output
 from facemotion.exporters.channels import mesh_weights
+from facemotion.exporters.head_pose import HeadJoints, JointTracks, joint_tracks, writes_eyes
 from facemotion.face_models.base import BlendshapeMesh
 
 USD_SUFFIXES: tuple[str, ...] = (".usda", ".usdc", ".usdz")
@@ -48,6 +63,7 @@ def export_usd(
     *,
     scale: float = 1.0,
     point_cache: bool = False,
+    joints: HeadJoints | None = None,
 ) -> Path:
     """Write a head mesh with its blendshapes and the animation's weight curves as a UsdSkel stage.
 
@@ -74,6 +90,9 @@ def export_usd(
         mesh: the head: neutral (V, 3) float32 metres, faces (F, 3) int64, deltas (K, V, 3) float32 metres.
         scale: file units per metre (1 for metres, 100 for centimetres), > 0.
         point_cache: write time-sampled points (``T * V * 12`` bytes) instead of blendshapes.
+        joints: where the head and eyes turn (neck pivot, eyeballs) for a take with rotations; None takes
+            :meth:`HeadJoints.for_mesh` (the default head's eyeballs, or no eyes on another mesh: its eye
+            rotations are then dropped with a warning).
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
@@ -101,10 +120,10 @@ def export_usd(
             if path.suffix.lower() == ".usdz":
                 with tempfile.TemporaryDirectory() as folder:
                     layer = Path(folder) / f"{path.stem}.usdc"
-                    _write_stage(layer, mesh, shape_names, weights, animation.fps, scale, point_cache, audio)
+                    _write_stage(layer, mesh, shape_names, weights, animation, scale, point_cache, audio, joints)
                     _package_usdz(layer, tmp, path)
             else:
-                _write_stage(tmp, mesh, shape_names, weights, animation.fps, scale, point_cache, audio)
+                _write_stage(tmp, mesh, shape_names, weights, animation, scale, point_cache, audio, joints)
         except Tf.ErrorException as error:
             raise _write_error(error, path) from None
     return path
@@ -156,17 +175,18 @@ def _write_stage(
     mesh: BlendshapeMesh,
     shape_names: list[str],
     weights: np.ndarray,
-    fps: float,
+    animation: FaceAnimation,
     scale: float,
     point_cache: bool,
     audio: str | None,
+    joints: HeadJoints | None,
 ) -> None:
     """Create the stage of :func:`export_usd` at ``file``; weights (T, K) follow ``shape_names``."""
     stage = Usd.Stage.CreateNew(str(file))
     UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.y)
     UsdGeom.SetStageMetersPerUnit(stage, 1.0 / scale)
-    stage.SetTimeCodesPerSecond(fps)
-    stage.SetFramesPerSecond(fps)
+    stage.SetTimeCodesPerSecond(animation.fps)
+    stage.SetFramesPerSecond(animation.fps)
     stage.SetStartTimeCode(0)
     stage.SetEndTimeCode(len(weights) - 1)
 
@@ -180,9 +200,10 @@ def _write_stage(
     face.CreateFaceVertexIndicesAttr(Vt.IntArray.FromNumpy(mesh.faces.astype(np.int32).ravel()))
     face.CreateSubdivisionSchemeAttr(UsdGeom.Tokens.none)
     if point_cache:
-        _write_point_cache(face, mesh, weights, scale)
+        _write_point_cache(face, mesh, weights, scale, animation, joints)
     else:
-        _write_blendshapes(stage, face, mesh, shape_names, weights, scale)
+        tracks = joint_tracks(animation, mesh, joints)
+        _write_blendshapes(stage, face, mesh, shape_names, weights, scale, tracks)
     if audio is not None:
         speech = UsdMedia.SpatialAudio.Define(stage, "/Head/Speech")
         speech.CreateFilePathAttr(Sdf.AssetPath(audio))
@@ -191,14 +212,41 @@ def _write_stage(
     stage.Save()
 
 
-def _write_point_cache(face: UsdGeom.Mesh, mesh: BlendshapeMesh, weights: np.ndarray, scale: float) -> None:
-    """Time-sampled points, one pose per frame, evaluated frame by frame to bound memory."""
+def _write_point_cache(
+    face: UsdGeom.Mesh,
+    mesh: BlendshapeMesh,
+    weights: np.ndarray,
+    scale: float,
+    animation: FaceAnimation,
+    joints: HeadJoints | None,
+) -> None:
+    """Time-sampled points, one pose per frame (eyeballs turned), evaluated frame by frame to bound memory; the
+    head rotation as time-sampled xform ops about the neck pivot."""
+    rotated = animation.head_rotation is not None or animation.eye_rotation is not None
+    joints = HeadJoints.for_mesh(mesh) if joints is None and rotated else joints
+    eyes = animation.eye_rotation if rotated and writes_eyes(animation, joints) else None
     points = face.GetPointsAttr()
     deltas = mesh.deltas.reshape(len(mesh.deltas), -1)
     with Sdf.ChangeBlock():
         for t, row in enumerate(weights):
-            pose = (mesh.neutral + (row @ deltas).reshape(-1, 3)) * np.float32(scale)
+            pose = mesh.neutral + (row @ deltas).reshape(-1, 3)
+            if eyes is not None:
+                pose = joints.pose(pose[None], eye_rotation=eyes[t:t + 1])[0]
+            pose = pose * np.float32(scale)
             points.Set(Vt.Vec3fArray.FromNumpy(pose.astype(np.float32)), Usd.TimeCode(t))
+    if animation.head_rotation is not None:
+        _write_head_ops(face, joints.neck * scale, animation.head_rotation)
+
+
+def _write_head_ops(face: UsdGeom.Mesh, pivot: np.ndarray, head_rotation: np.ndarray) -> None:
+    """``translate:pivot``, time-sampled ``rotateZXY`` (pitch, yaw, roll) degrees, ``!invert!translate:pivot``."""
+    xformable = UsdGeom.Xformable(face)
+    xformable.AddTranslateOp(opSuffix="pivot").Set(Gf.Vec3d(*pivot.tolist()))
+    rotate = xformable.AddRotateZXYOp()
+    with Sdf.ChangeBlock():
+        for t, angles in enumerate(head_rotation.tolist()):
+            rotate.Set(Gf.Vec3f(*angles), Usd.TimeCode(t))
+    xformable.AddTranslateOp(opSuffix="pivot", isInverseOp=True)
 
 
 def _write_blendshapes(
@@ -208,8 +256,10 @@ def _write_blendshapes(
     shape_names: list[str],
     weights: np.ndarray,
     scale: float,
+    tracks: JointTracks | None,
 ) -> None:
-    """BlendShape prims, a Skeleton and a SkelAnimation with time-sampled weights, bound to ``face``."""
+    """BlendShape prims, a Skeleton and a SkelAnimation with time-sampled weights, bound to ``face``; with
+    ``tracks``, the head and eye joints too (:func:`_write_joints`)."""
     binding = UsdSkel.BindingAPI.Apply(face.GetPrim())
     binding.CreateBlendShapesAttr(Vt.TokenArray(shape_names))
     targets = []
@@ -233,3 +283,37 @@ def _write_blendshapes(
         for t, row in enumerate(weights):
             samples.Set(Vt.FloatArray.FromNumpy(row), Usd.TimeCode(t))
     UsdSkel.BindingAPI.Apply(skeleton.GetPrim()).CreateAnimationSourceRel().SetTargets([anim.GetPath()])
+    if tracks is not None:
+        _write_joints(skeleton, anim, binding, tracks, scale)
+
+
+def _write_joints(
+    skeleton: UsdSkel.Skeleton, anim: UsdSkel.Animation, binding: UsdSkel.BindingAPI, tracks: JointTracks, scale: float
+) -> None:
+    """Joints, rest and bind transforms, the mesh's rigid joint binding and time-sampled joint rotations.
+
+    ``Vt.QuatfArray.FromNumpy`` reads (x, y, z, w) rows: GfQuatf keeps its imaginary part first in memory, the
+    order of scipy's quaternions.
+    """
+    paths: list[str] = []
+    for name, parent in zip(tracks.names, tracks.parents):  # a joint's path names its ancestors (UsdSkel)
+        paths.append(name if parent < 0 else f"{paths[parent]}/{name}")
+    skeleton.CreateJointsAttr(Vt.TokenArray(paths))
+    skeleton.CreateBindTransformsAttr(_translations(tracks.positions * scale))
+    skeleton.CreateRestTransformsAttr(_translations(tracks.translations * scale))
+    weights = np.ones(len(tracks.vertex_joints), np.float32)
+    binding.CreateJointIndicesPrimvar(False, 1).Set(Vt.IntArray.FromNumpy(tracks.vertex_joints))
+    binding.CreateJointWeightsPrimvar(False, 1).Set(Vt.FloatArray.FromNumpy(weights))
+    binding.CreateGeomBindTransformAttr(Gf.Matrix4d(1.0))
+    anim.CreateJointsAttr(Vt.TokenArray(paths))
+    anim.CreateTranslationsAttr(Vt.Vec3fArray.FromNumpy((tracks.translations * scale).astype(np.float32)))
+    anim.CreateScalesAttr(Vt.Vec3hArray.FromNumpy(np.ones((len(paths), 3), np.float16)))
+    rotations = anim.CreateRotationsAttr()
+    with Sdf.ChangeBlock():
+        for t, frame in enumerate(tracks.rotations.astype(np.float32)):
+            rotations.Set(Vt.QuatfArray.FromNumpy(frame), Usd.TimeCode(t))
+
+
+def _translations(points: np.ndarray) -> Vt.Matrix4dArray:
+    """One translation matrix per (3,) row of ``points``."""
+    return Vt.Matrix4dArray([Gf.Matrix4d().SetTranslate(Gf.Vec3d(*point)) for point in points.tolist()])

@@ -32,6 +32,7 @@ import torch
 
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.face_models.flame import FLAME
+from facemotion.face_models.landmarks import EYE_CORNERS, LIP_LANDMARKS
 from facemotion.face_models.lbs import (
     batch_rodrigues,
     linear_blend_skinning,
@@ -39,7 +40,6 @@ from facemotion.face_models.lbs import (
     rigid_transforms,
     vertices_to_landmarks,
 )
-from facemotion.face_models.landmarks import EYE_CORNERS, LIP_LANDMARKS
 from facemotion.face_models.names import ARKIT_52
 
 JAW_GRID = (-0.1, 0.0, 0.1, 0.2, 0.3, 0.4, 0.5)

@@ -5,8 +5,8 @@
 - :mod:`~facemotion.lipreading.vsr_checkpoint`: a user's pretrained Auto-AVSR / mpc001 front end, by key layout.
 - :mod:`~facemotion.lipreading.encoders`, :mod:`~facemotion.lipreading.expert`: the sync expert (per-frame
   visual and audio embeddings, sync logits), shipped as ``assets/weights/sync_expert``.
-- :mod:`~facemotion.lipreading.train_sync`: the command that trains it; :mod:`~facemotion.lipreading.evaluation`:
-  in-sync vs shifted accuracy.
+- :mod:`~facemotion.lipreading.train_sync`: how it learns (stage ``sync`` of ``facemotion train``);
+  :mod:`~facemotion.lipreading.evaluation`: in-sync vs shifted accuracy.
 
 The losses built on them live in :mod:`facemotion.losses.lip_reading`, the LSE-D / LSE-C metric in
 :mod:`facemotion.metrics.lipsync`.

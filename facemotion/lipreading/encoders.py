@@ -15,10 +15,10 @@ import torch
 from torch import nn
 
 from facemotion.audio.features import MEL_FRAME_RATE, LogMel, align_to_fps, check_waveform_batch
-from facemotion.audio.io import SAMPLE_RATE
 from facemotion.lipreading.frontends import LightFrontend
+from facemotion.timing import frames_centred_within
 
-__all__ = ["AudioSyncEncoder", "TemporalConvNet", "VisualSpeechEncoder", "frames_covered"]
+__all__ = ["AudioSyncEncoder", "TemporalConvNet", "VisualSpeechEncoder"]
 
 
 class TemporalConvNet(nn.Module):
@@ -110,12 +110,6 @@ class VisualSpeechEncoder(nn.Module):
         return self.temporal(self.frontend(crops))
 
 
-def frames_covered(n_samples: int, fps: float) -> int:
-    """How many motion frames at ``fps`` a waveform of ``n_samples`` at 16 kHz covers: those whose centre
-    ``(t + 0.5) / fps`` lies within the audio, ``floor(n_samples / 16000 * fps + 0.5)``."""
-    return math.floor(n_samples / SAMPLE_RATE * fps + 0.5)
-
-
 class AudioSyncEncoder(nn.Module):
     """16 kHz speech (B, S) -> per-frame audio embeddings (B, T, D) at the motion frame rate.
 
@@ -187,7 +181,7 @@ class AudioSyncEncoder(nn.Module):
         Args:
             waveform: (B, S) float samples at 16 kHz, full scale 1 (use ``waveform[None]`` for one).
             n_frames: T, the motion frames to embed; the audio must cover the centre of the last one
-                (``T <= frames_covered(S, fps)``). None takes ``frames_covered(S, fps)``.
+                (``T <= frames_centred_within(S, fps)``). None takes ``frames_centred_within(S, fps)``.
 
         Returns:
             (B, T, D) embeddings; frame t describes the audio around time ``(t + 0.5) / fps``.
@@ -196,7 +190,7 @@ class AudioSyncEncoder(nn.Module):
             ValueError: for a malformed waveform, or n_frames < 1 or beyond the audio.
         """
         check_waveform_batch(waveform)
-        covered = frames_covered(waveform.shape[1], self.fps)
+        covered = frames_centred_within(waveform.shape[1], self.fps)
         n_frames = covered if n_frames is None else n_frames
         if not 1 <= n_frames <= covered:
             raise ValueError(

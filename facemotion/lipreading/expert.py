@@ -220,8 +220,9 @@ def _shipped_state() -> tuple[SyncExpertConfig, dict[str, torch.Tensor]]:
 def default_sync_expert() -> SyncExpert:
     """A fresh copy of the shipped expert (``assets/weights/sync_expert``), in eval mode, read once per process.
 
-    Trained by ``python -m facemotion.lipreading.train_sync`` on the FACEGOOD takes 1114_2_01..05 rendered on the
-    default head through :class:`~facemotion.lipreading.mouth_crops.MouthCropRenderer`.
+    Trained by ``make sync-expert`` (``facemotion train --config configs/facegood_sync_expert.yaml``) on the FACEGOOD
+    takes 1114_2_01..05 rendered on the default head through
+    :class:`~facemotion.lipreading.mouth_crops.MouthCropRenderer`.
 
     Raises:
         FileNotFoundError: when the weights were not shipped (run the training command).

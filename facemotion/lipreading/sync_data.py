@@ -1,22 +1,21 @@
 """Audio-visual takes for the sync expert: mouth-crop renders of captured ARKit curves next to their speech.
 
 A take is rendered once (hard rasterization) and kept as 8-bit crops; windows of it are cut in frames, and the
-speech of frames [a, a + n) is the ``round(n / fps * 16000)`` samples from ``round(a / fps * 16000)`` (the same
-length for every window of n frames).
+speech of frames [a, a + n) is the ``frame_sample(n)`` samples from ``frame_sample(a)`` (:mod:`facemotion.timing`; the
+same length for every window of n frames).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from facemotion.audio.io import SAMPLE_RATE
 from facemotion.data.clip import MotionClip
 from facemotion.lipreading.mouth_crops import MouthCropRenderer
+from facemotion.timing import frame_sample, frames_within
 
 __all__ = ["SyncBatch", "SyncTake", "audio_window", "render_take", "sample_windows"]
 
@@ -60,7 +59,7 @@ def render_take(clip: MotionClip, renderer: MouthCropRenderer, chunk: int = 256)
     """
     if clip.representation != "arkit":
         raise ValueError(f"{clip.name}: need ARKit motion, got {clip.representation}")
-    n_frames = min(len(clip.motion), math.floor((len(clip.audio) - 1) / SAMPLE_RATE * clip.fps))
+    n_frames = min(len(clip.motion), frames_within(len(clip.audio) - 1, clip.fps))
     if n_frames < 1:
         raise ValueError(f"{clip.name}: its audio covers no frame")
     weights = torch.from_numpy(clip.motion[:n_frames]).to(renderer.rig.neutral)
@@ -78,8 +77,8 @@ def audio_window(take: SyncTake, start: int, n_frames: int) -> torch.Tensor:
     Raises:
         ValueError: when the window leaves the take's audio.
     """
-    first = round(start / take.fps * SAMPLE_RATE)
-    last = first + round(n_frames / take.fps * SAMPLE_RATE)
+    first = frame_sample(start, take.fps)
+    last = first + frame_sample(n_frames, take.fps)
     if first < 0 or last > len(take.audio) or n_frames < 1:
         raise ValueError(f"{take.name}: frames [{start}, {start + n_frames}) leave its audio")
     return take.audio[first:last]

@@ -1,81 +1,65 @@
-"""Train the default sync expert: ``python -m facemotion.lipreading.train_sync --output assets/weights/sync_expert``.
+"""How the sync expert learns: windows, augmentation, loss and schedule of the training stage ``sync``.
 
-Self-supervised on audio-visual synchrony, as SyncNet (Chung & Zisserman 2016) and the lip-sync experts of
-Wav2Lip and "Seeing What You Said" (Wang et al., CVPR 2023): the captured ARKit curves of the FACEGOOD takes
-1114_2_01..05 are rendered to 88x88 mouth crops on the default head (hard rasterization, the fixed mouth
-camera), and each crop frame is paired with the audio embedding of the same instant (positive) or of a moment
-at least ``min_shift`` frames away in the same take, or of another take (negatives). Windows come in pairs, a
-window and the same take a few frames later or earlier, so that small shifts are among the negatives; each
-window is encoded on its own with its own audio, as clips are when the expert is used. The loss is SigLIP's
-pairwise sigmoid loss (Zhai et al., ICCV 2023) over every visual frame of a batch against every audio frame,
-balanced: the mean over positives, plus the means over same-take and other-take negatives, halved. Pairs
-less than ``min_shift`` frames apart (but not aligned) are ignored, being neither clearly in nor out of sync.
-The held-out take 1114_3_15 is only evaluated (:func:`~facemotion.lipreading.evaluation.shifted_sync_accuracy`),
-never used to choose anything. Writes ``config.json`` + ``model.safetensors`` (float16 tensors) and
-``training.json`` (the training settings and the held-out accuracy of the weights as stored).
+Run by ``facemotion train --config configs/facegood_sync_expert.yaml`` (the LightningModule is
+:class:`~facemotion.training.modules.SyncTraining`). Self-supervised on audio-visual synchrony, as SyncNet
+(Chung & Zisserman 2016) and the lip-sync experts of Wav2Lip and "Seeing What You Said" (Wang et al., CVPR 2023):
+the captured ARKit curves of the FACEGOOD takes 1114_2_01..05 are rendered to 88x88 mouth crops on the default
+head (hard rasterization, the fixed mouth camera), and each crop frame is paired with the audio embedding of the
+same instant (positive) or of a moment at least ``min_shift`` frames away in the same take, or of another take
+(negatives). Windows come in pairs, a window and the same take a few frames later or earlier, so that small
+shifts are among the negatives; each window is encoded on its own with its own audio, as clips are when the
+expert is used. The loss is SigLIP's pairwise sigmoid loss (Zhai et al., ICCV 2023) over every visual frame of a
+batch against every audio frame, balanced: the mean over positives, plus the means over same-take and other-take
+negatives, halved. Pairs less than ``min_shift`` frames apart (but not aligned) are ignored, being neither
+clearly in nor out of sync. The held-out take 1114_3_15 is only evaluated
+(:func:`~facemotion.lipreading.evaluation.shifted_sync_accuracy`), never used to choose anything.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import json
 import math
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from facemotion.data.facegood import FACEGOOD_TRAIN, FACEGOOD_VALIDATION, load_facegood
-from facemotion.exporters.atomic import atomic_output
-from facemotion.lipreading.evaluation import shifted_sync_accuracy
 from facemotion.lipreading.expert import SyncExpert, SyncExpertConfig
-from facemotion.lipreading.mouth_crops import MouthCropRenderer
-from facemotion.lipreading.sync_data import SyncBatch, SyncTake, render_take, sample_windows
+from facemotion.lipreading.sync_data import SyncBatch, SyncTake, sample_windows
 
 __all__ = [
     "SyncTrainingConfig",
+    "SyncWindows",
     "augment_crops",
-    "main",
+    "collate_pairs",
+    "new_sync_expert",
     "pixel_statistics",
     "sync_contrastive_loss",
-    "train_sync_expert",
+    "sync_schedule",
 ]
-
-DEFAULT_ROOT = Path(__file__).resolve().parents[3] / "shared" / "data" / "facegood"
-"""``../shared/data/facegood`` next to the repository."""
 
 
 @dataclass(frozen=True)
 class SyncTrainingConfig:
-    """Settings of :func:`train_sync_expert`.
+    """Windows, negatives and augmentation of the sync expert's training (the ``sync`` section of a config).
+
+    Steps, learning rate and weight decay are the ``optim`` section's; pairs of windows per batch and per epoch
+    are ``data.batch_size`` and ``data.samples_per_epoch``; the seed is ``trainer.seed``.
 
     Attributes:
-        steps: optimiser steps.
-        pairs: pairs of windows per step (a window and its shifted partner, :func:`sample_windows`).
         frames: frames per window.
-        max_shift: largest shift of a partner window, frames.
+        max_shift: largest shift of a partner window, frames (:func:`sample_windows`).
         min_shift: frames between a visual and an audio frame of the same take for a negative (6 = 200 ms).
-        lr: AdamW peak learning rate (cosine decay to 0 after 5 % warm-up).
-        weight_decay: AdamW weight decay.
         brightness, contrast, shift_pixels: augmentation of the crops (see :func:`augment_crops`).
-        seed: seeds the windows, the augmentation and the initial weights.
     """
 
-    steps: int = 1200
-    pairs: int = 12
     frames: int = 20
     max_shift: int = 15
     min_shift: int = 6
-    lr: float = 2e-3
-    weight_decay: float = 1e-4
     brightness: float = 0.1
     contrast: float = 0.2
     shift_pixels: int = 2
-    seed: int = 0
 
 
 def augment_crops(crops: torch.Tensor, config: SyncTrainingConfig, generator: torch.Generator) -> torch.Tensor:
@@ -103,7 +87,7 @@ def sync_contrastive_loss(expert: SyncExpert, batch: SyncBatch, min_shift: int) 
     visual = expert.visual(batch.crops)  # (B, T, D)
     audio = expert.audio(batch.audio, n_frames)  # (B, T, D)
     logits = expert.pair_logits(visual.flatten(0, 1), audio.flatten(0, 1))  # every frame against every frame
-    frame = (batch.start[:, None] + torch.arange(n_frames)).flatten()
+    frame = (batch.start[:, None] + torch.arange(n_frames, device=batch.start.device)).flatten()
     take = batch.take.repeat_interleave(n_frames)
     same_take = take[:, None] == take[None, :]
     apart = (frame[None, :] - frame[:, None]).abs()
@@ -118,10 +102,11 @@ def sync_contrastive_loss(expert: SyncExpert, batch: SyncBatch, min_shift: int) 
     return loss, {"positive": float(logits[positive].mean()), "negative": float(logits[shifted].mean())}
 
 
-def warmup_cosine(step: int, steps: int) -> float:
-    """Learning-rate factor: linear warm-up over the first 5 % of the steps, then a cosine decay to 0."""
-    warmup = max(1, steps // 20)
-    return min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(step, steps) / steps))
+def sync_schedule(max_steps: int, step: int) -> float:
+    """Learning-rate factor of the expert: a cosine decay to 0 over all ``max_steps``, times a linear warm-up
+    over the first 5 % of them."""
+    warmup = max(1, max_steps // 20)
+    return min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(step, max_steps) / max_steps))
 
 
 def pixel_statistics(takes: Sequence[SyncTake]) -> tuple[float, float]:
@@ -133,93 +118,64 @@ def pixel_statistics(takes: Sequence[SyncTake]) -> tuple[float, float]:
     return mean, float(((counts * (levels - mean) ** 2).sum() / counts.sum()).sqrt())
 
 
-def train_sync_expert(
-    takes: Sequence[SyncTake],
-    config: SyncTrainingConfig = SyncTrainingConfig(),
-    expert_config: SyncExpertConfig | None = None,
-    log: Callable[[str], None] = print,
-) -> SyncExpert:
-    """Train an expert on rendered takes (pixel and mel statistics are taken from them first).
+def new_sync_expert(config: SyncExpertConfig, takes: Sequence[SyncTake]) -> SyncExpert:
+    """An untrained expert normalised for its training takes.
 
     Args:
-        takes: training takes at ``expert_config.fps`` with crops of ``expert_config.image_size``.
-        config: the training settings.
-        expert_config: the architecture (None: :class:`SyncExpertConfig`'s defaults); its pixel statistics are
-            replaced by the takes' own.
-        log: receives a progress line every 50 steps.
-
-    Returns:
-        The trained expert, in eval mode.
+        config: the architecture; its ``pixel_mean`` / ``pixel_std`` are replaced by the takes' own
+            (:func:`pixel_statistics`, rounded to 4 decimals), and the audio stream's log-mel statistics are
+            theirs too.
+        takes: training takes at ``config.fps`` with crops of ``config.image_size``.
 
     Raises:
-        ValueError: for no takes, or takes whose fps or crop size differ from the expert's.
+        ValueError: for no takes, or takes whose fps or crop size differ from the config's.
     """
     if not takes:
-        raise ValueError("train_sync_expert needs at least one take")
-    expert_config = SyncExpertConfig() if expert_config is None else expert_config
-    size = expert_config.image_size
-    if any(t.fps != expert_config.fps or tuple(t.crops.shape[1:]) != (size, size) for t in takes):
-        raise ValueError(f"takes must be {size}x{size} crops at {expert_config.fps} fps")
-    torch.manual_seed(config.seed)
+        raise ValueError("the sync expert needs at least one training take")
+    size = config.image_size
+    if any(t.fps != config.fps or tuple(t.crops.shape[1:]) != (size, size) for t in takes):
+        raise ValueError(f"takes must be {size}x{size} crops at {config.fps} fps")
     mean, std = pixel_statistics(takes)
-    expert_config = dataclasses.replace(expert_config, pixel_mean=round(mean, 4), pixel_std=round(std, 4))
-    expert = SyncExpert(expert_config)
+    expert = SyncExpert(dataclasses.replace(config, pixel_mean=round(mean, 4), pixel_std=round(std, 4)))
     expert.audio.set_mel_statistics([t.audio for t in takes])
-    optimiser = torch.optim.AdamW(expert.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: warmup_cosine(step, config.steps))
-    generator, torch_generator = np.random.default_rng(config.seed), torch.Generator().manual_seed(config.seed)
-    expert.train()
-    start = time.perf_counter()
-    for step in range(1, config.steps + 1):
-        batch = sample_windows(takes, config.pairs, config.frames, config.max_shift, generator)
-        batch = dataclasses.replace(batch, crops=augment_crops(batch.crops, config, torch_generator))
-        loss, stats = sync_contrastive_loss(expert, batch, config.min_shift)
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        schedule.step()
-        if step % 50 == 0 or step == config.steps:
-            log(
-                f"step {step}/{config.steps}  loss {loss.item():.3f}  positive logit {stats['positive']:+.2f}  "
-                f"shifted logit {stats['negative']:+.2f}  {time.perf_counter() - start:.0f} s"
-            )
-    return expert.eval()
+    return expert
 
 
-def load_takes(root: Path, names: Sequence[str], renderer: MouthCropRenderer) -> list[SyncTake]:
-    """Load and render FACEGOOD takes."""
-    return [render_take(load_facegood(root, name), renderer) for name in names]
+class SyncWindows(torch.utils.data.Dataset):
+    """Random augmented pairs of windows of rendered takes, drawn afresh at every access (seeded through torch's
+    global generator).
+
+    An item is a window and its shifted partner (:func:`sample_windows` with one pair), their crops augmented
+    (:func:`augment_crops`), as a dict of the :class:`SyncBatch` fields: ``crops`` (2, T, H, W) float,
+    ``audio`` (2, S_w) float32, ``take`` (2,) and ``start`` (2,) int64; :func:`collate_pairs` batches them.
+
+    Args:
+        takes: rendered takes, all at one fps and crop size.
+        config: window length, partner shifts and augmentation.
+        pairs_per_epoch: items in one epoch.
+
+    Raises:
+        ValueError: when no take holds a pair of windows (``frames + 2 * max_shift`` frames).
+    """
+
+    def __init__(self, takes: Sequence[SyncTake], config: SyncTrainingConfig, pairs_per_epoch: int):
+        span = config.frames + 2 * config.max_shift
+        if not any(take.n_frames >= span for take in takes):
+            raise ValueError(f"no take has the {span} frames of a pair of windows (sync.frames + 2 * sync.max_shift)")
+        self.takes = list(takes)
+        self.config = config
+        self.pairs_per_epoch = pairs_per_epoch
+
+    def __len__(self) -> int:
+        return self.pairs_per_epoch
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        seed = int(torch.randint(0, 2**31 - 1, ()))
+        c = self.config
+        pair = sample_windows(self.takes, 1, c.frames, c.max_shift, np.random.default_rng(seed))
+        return vars(pair) | {"crops": augment_crops(pair.crops, c, torch.Generator().manual_seed(seed))}
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Render, train, evaluate on the held-out take, write the expert (see the module docstring)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--output", type=Path, required=True, help="folder for config.json + model.safetensors")
-    parser.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="the FACEGOOD folder")
-    parser.add_argument("--steps", type=int, default=SyncTrainingConfig.steps)
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
-    args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    config = SyncTrainingConfig(steps=args.steps)
-    renderer = MouthCropRenderer()
-    start = time.perf_counter()
-    train = load_takes(args.root, FACEGOOD_TRAIN, renderer)
-    held_out = load_takes(args.root, FACEGOOD_VALIDATION, renderer)
-    print(f"rendered {sum(t.n_frames for t in train + held_out)} frames in {time.perf_counter() - start:.0f} s")
-    train_sync_expert(train, config).save_pretrained(args.output, dtype=torch.float16)
-    expert = SyncExpert.from_pretrained(args.output)  # evaluate what ships
-    accuracy = [dataclasses.asdict(shifted_sync_accuracy(expert, take)) | {"take": take.name} for take in held_out]
-    print("held-out:", accuracy)
-    record = {
-        "training": dataclasses.asdict(config),
-        "weights_dtype": "float16",
-        "train_takes": list(FACEGOOD_TRAIN),
-        "held_out": accuracy,
-    }
-    with atomic_output(args.output / "training.json") as path:
-        path.write_text(json.dumps(record, indent=2))
-
-
-if __name__ == "__main__":
-    main()
+def collate_pairs(items: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """Batch :class:`SyncWindows` items: each field concatenated, so windows 2i and 2i + 1 form a pair."""
+    return {name: torch.cat([item[name] for item in items]) for name in items[0]}

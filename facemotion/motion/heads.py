@@ -4,6 +4,7 @@ from collections.abc import Mapping
 
 import torch
 
+
 class MotionHeads(torch.nn.Module):
     """Linear read-outs from a shared motion feature to each representation.
 

@@ -69,7 +69,7 @@ def key_motions(phonemes: Sequence[PhonemeSegment], table: VisemeTable) -> KeyMo
     starts = np.array([p.start for p in phonemes], np.float64)
     if np.any(np.diff(starts) < 0):
         raise ValueError("phoneme segments must be sorted by start time")
-    visemes = tuple(table.phoneme_to_viseme[p.phone] for p in phonemes)
+    visemes = tuple(table.viseme(p.phone) for p in phonemes)
     dominance = [table.dominance[v] for v in visemes]
     return KeyMotions(
         visemes=visemes,

@@ -9,22 +9,23 @@ decoder turns them into motion, as in EMOTE's second stage; on the FACEGOOD capt
 cost about 0.1 of jawOpen r on the held-out take (0.635 through it vs about 0.73 for a transformer without it,
 both with per-window feature normalisation), so the default model does not use it.
 Without a prior (or for a representation the prior does not model) the transformer's own head gives the motion.
-Long audio runs in overlapping windows blended by linear cross-fades, so there is no length limit. Checkpoints are
-a folder of ``config.json`` + ``model.safetensors`` (``save_pretrained`` / ``from_pretrained``, as Hugging Face
+The model computes one window; :func:`~facemotion.motion.windows.motion_in_windows` runs it over a take of any
+length (overlapping windows, linear cross-fades). Checkpoints are a folder of ``config.json`` + ``model.safetensors`` (``save_pretrained`` / ``from_pretrained``, as Hugging Face
 models), plus ``visemes.yaml``: the viseme table whose poses made the key motions the model was trained with. A
 model keeps seeing the key motions it learned from however the procedural table (``assets/visemes.yaml``) is
 tuned later; the pipeline poses its key motions with :attr:`SpeechMotionModel.visemes` when there is one.
 """
 
 import dataclasses
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from facemotion.audio.io import SAMPLE_RATE
+from facemotion.audio.whisper_encoder import is_whisper_spec
 from facemotion.checkpoints import (
+    CONFIG_FILE,
     build_from_config,
     config_from_dict,
     load_weights,
@@ -32,10 +33,12 @@ from facemotion.checkpoints import (
     save_model_folder,
 )
 from facemotion.expression.emotion import EmotionCondition, compose_expression
-from facemotion.motion.keymotion import KeyMotions
 from facemotion.motion.transformer import KeyMotionTokens, KeyMotionTransformer, KeyMotionTransformerConfig
 from facemotion.motion.vae import TemporalVAE, TemporalVAEConfig
 from facemotion.text.visemes import VisemeTable, load_viseme_table, save_viseme_table
+
+ENCODER_FOLDER = "speech_encoder"
+"""The model folder's pretrained speech encoder, when the model has one (``transformers`` files)."""
 
 VISEMES_FILE = "visemes.yaml"
 """The model folder's viseme table: the one its training key motions were posed with."""
@@ -147,66 +150,16 @@ class SpeechMotionModel(torch.nn.Module):
         expression = self.prior.expression(self.prior.prior_emotion(embedded), embedded)
         return compose_expression(speech, expression, representation)
 
-    @torch.no_grad()
-    def generate(
-        self,
-        waveform: np.ndarray,
-        keys: KeyMotions | None = None,
-        emotion: str = "neutral",
-        intensity: float | None = None,
-        style: int = 0,
-        representation: str = "arkit",
-    ) -> np.ndarray:
-        """Motion for a whole take, window by window.
-
-        Args:
-            waveform: (S,) float32 speech at 16 kHz, any length.
-            keys: its key motions (timed from the start), or None.
-            emotion: one of :data:`~facemotion.expression.emotion.EMOTIONS`.
-            intensity: emotion intensity in [0, 1]; None for the default
-                (:func:`~facemotion.expression.emotion.emotion_intensity`: 1 for an emotion, 0 for neutral).
-            style: speaking-style index, < the prior's ``n_styles``
-                (:class:`~facemotion.expression.emotion.EmotionCondition`).
-            representation: the motion wanted.
-
-        Returns:
-            (ceil(S / 16000 * fps), D) float32 at :attr:`fps`; ARKit weights clipped to [0, 1].
+    def condition_tensors(self, condition: EmotionCondition) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """An :class:`~facemotion.expression.emotion.EmotionCondition` as the (emotion index (1,) int64, intensity
+        (1,) float32, style (1,) int64) tensors :meth:`forward` takes.
 
         Raises:
-            ValueError: for an unknown emotion, intensity outside [0, 1] or not 0 for neutral, a style out of
-                range, or a waveform that is not 1-D and finite.
-            TypeError: for an intensity that is not a number or a style that is not an integer.
+            ValueError: for a style the prior does not have (``>= n_styles``; 1 without a prior).
         """
-        if waveform.ndim != 1 or not len(waveform) or not np.all(np.isfinite(waveform)):
-            raise ValueError("waveform must be a non-empty 1-D array of finite samples")
-        condition = self.condition(emotion, intensity, style)
-        n_frames = int(np.ceil(len(waveform) / SAMPLE_RATE * self.fps - 1e-9))
-        window = round(self.config.window_seconds * self.fps)
-        overlap = round(self.config.overlap_seconds * self.fps)
-        device = next(self.parameters()).device
-        audio = torch.from_numpy(np.ascontiguousarray(waveform, np.float32)).to(device)
-        min_samples = getattr(self.transformer.audio, "min_samples", 1)  # a pretrained encoder needs a few
-        self.eval()
-
-        def run(start: int, end: int) -> torch.Tensor:
-            first, last = (round(f / self.fps * SAMPLE_RATE) for f in (start, end))
-            chunk = audio[first:last]
-            chunk = torch.nn.functional.pad(chunk, (0, max(0, min_samples - len(chunk))))[None]
-            tokens = None
-            if keys is not None:
-                tokens = KeyMotionTokens.from_keys([keys.window(start / self.fps, end / self.fps)]).to(device)
-            return self(chunk, end - start, tokens, tuple(c.to(device) for c in condition), representation)[0].cpu()
-
-        motion = overlap_add(run, n_frames, window, overlap)
-        return (motion.clamp(0.0, 1.0) if representation == "arkit" else motion).numpy()
-
-    def condition(self, emotion: str, intensity: float | None, style: int) -> tuple[torch.Tensor, ...]:
-        """The checked :class:`~facemotion.expression.emotion.EmotionCondition` as the (emotion index (1,) int64,
-        intensity (1,) float32, style (1,) int64) tensors :meth:`forward` takes; errors as :meth:`generate`."""
-        condition = EmotionCondition(emotion, intensity, style)
         n_styles = 1 if self.prior is None else self.prior.config.n_styles
         if condition.style >= n_styles:
-            raise ValueError(f"style must be in [0, {n_styles}), got {style}")
+            raise ValueError(f"style must be in [0, {n_styles}), got {condition.style}")
         return (
             torch.tensor([condition.index]),
             torch.tensor([condition.intensity], dtype=torch.float32),
@@ -217,7 +170,10 @@ class SpeechMotionModel(torch.nn.Module):
         """Write ``config.json`` and ``model.safetensors`` into ``directory`` (created), each atomically, and
         :attr:`visemes` as ``visemes.yaml`` (a stale ``visemes.yaml`` is removed when the model has no table).
 
-        A frozen pretrained speech encoder is not saved: it is reloaded from its own path.
+        A pretrained speech encoder loaded from a folder is saved inside the model folder, in ``speech_encoder/``
+        (:data:`ENCODER_FOLDER`, in ``dtype``), and the config names that folder: a model folder never points at a
+        path on the machine that trained it. A packaged Whisper encoder (``"whisper-base:4"``) stays named so: it
+        is a pinned, SHA-256-checked package, not a file to copy.
 
         Args:
             directory: the folder.
@@ -228,7 +184,14 @@ class SpeechMotionModel(torch.nn.Module):
             ValueError: for a dtype that is not floating point.
         """
         state = {k: v for k, v in self.state_dict().items() if not k.startswith("transformer.audio.")}
-        directory = save_model_folder(directory, type(self).__name__, self.config.to_dict(), state, dtype)
+        config = self.config.to_dict()
+        encoder = self.config.transformer.speech_encoder
+        if encoder is None or is_whisper_spec(encoder):  # a packaged encoder is named as it is, never copied
+            shutil.rmtree(Path(directory) / ENCODER_FOLDER, ignore_errors=True)
+        else:
+            self.transformer.audio.save_pretrained(Path(directory) / ENCODER_FOLDER, dtype)
+            config["transformer"]["speech_encoder"] = ENCODER_FOLDER
+        directory = save_model_folder(directory, type(self).__name__, config, state, dtype)
         if self.visemes is None:
             (directory / VISEMES_FILE).unlink(missing_ok=True)
         else:
@@ -243,11 +206,13 @@ class SpeechMotionModel(torch.nn.Module):
 
         Raises:
             FileNotFoundError: when the folder or one of its two files is missing.
-            ValueError: when a file is malformed, the config has an unknown key or a bad value, or the weights do
-                not fit the config (missing, unexpected or misshapen tensors); the message names the file; or as
-                :func:`~facemotion.text.visemes.load_viseme_table` for a bad ``visemes.yaml``.
+            ValueError: when a file is malformed, the config has an unknown key or a bad value, names a speech
+                encoder outside the folder, or the weights do not fit the config (missing, unexpected or misshapen
+                tensors); the message names the file; or as :func:`~facemotion.text.visemes.load_viseme_table` for a
+                bad ``visemes.yaml``.
         """
         config, state = read_model_folder(directory, cls.__name__)
+        config = _encoder_inside(config, Path(directory))
         table = Path(directory) / VISEMES_FILE
         model = build_from_config(directory, lambda: cls(SpeechMotionConfig.from_dict(config)))
         load_weights(model, state, directory, optional=("transformer.audio.",))
@@ -255,31 +220,17 @@ class SpeechMotionModel(torch.nn.Module):
         return model.eval()
 
 
-def overlap_add(run, n_frames: int, window: int, overlap: int) -> torch.Tensor:
-    """Run ``run(start, end) -> (end - start, D)`` over overlapping windows and cross-fade them linearly.
-
-    Args:
-        run: the model on frames [start, end).
-        n_frames: T, total frames.
-        window: frames per window, > 2 * overlap.
-        overlap: frames shared by consecutive windows, >= 0.
-
-    Returns:
-        (T, D) tensor; each frame is a convex combination of the windows covering it.
-    """
-    if n_frames <= window:
-        return run(0, n_frames)
-    out, total = None, torch.zeros(n_frames, 1)
-    for start in range(0, n_frames - overlap, window - overlap):
-        end = min(start + window, n_frames)
-        piece = run(start, end)
-        fade = torch.ones(end - start, 1)
-        ramp = torch.linspace(0, 1, overlap + 2)[1:-1, None]
-        if start > 0:
-            fade[:overlap] = ramp
-        if end < n_frames:
-            fade[-overlap:] = ramp.flip(0)
-        out = torch.zeros(n_frames, piece.shape[1]) if out is None else out
-        out[start:end] += fade * piece
-        total[start:end] += fade
-    return out / total
+def _encoder_inside(config: dict, directory: Path) -> dict:
+    """The folder's config with its speech encoder resolved to ``directory / speech_encoder``; a packaged Whisper
+    encoder (``"whisper-<size>:<block>"``, a pinned checkpoint) is kept as it is; refuses any other path (a folder
+    saved by an older version, or edited by hand, that points at the training machine)."""
+    transformer = config.get("transformer")
+    encoder = transformer.get("speech_encoder") if isinstance(transformer, dict) else None
+    if encoder is None or (isinstance(encoder, str) and is_whisper_spec(encoder)):
+        return config
+    if encoder != ENCODER_FOLDER:
+        raise ValueError(
+            f"{directory / CONFIG_FILE}: the speech encoder {encoder!r} is not inside the model folder; a model "
+            f"folder carries its encoder in {ENCODER_FOLDER}/ (SpeechMotionModel.save_pretrained writes it)"
+        )
+    return {**config, "transformer": {**transformer, "speech_encoder": str(directory / ENCODER_FOLDER)}}

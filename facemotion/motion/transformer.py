@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from facemotion.audio.features import LogMel, align_to_fps
+from facemotion.audio.whisper_encoder import WhisperSpeechEncoder, is_whisper_spec
 from facemotion.face_models.names import ARKIT_52
 from facemotion.motion.heads import MotionHeads
 from facemotion.motion.keymotion import KeyMotions
@@ -37,8 +38,11 @@ class KeyMotionTransformerConfig:
     Attributes:
         fps: motion frame rate the model is trained at.
         n_mels: log-mel bands of the default speech features.
-        speech_encoder: local directory of a pretrained wav2vec 2.0 / HuBERT / WavLM encoder to use instead of
-            log-mel (frozen), or None.
+        speech_encoder: frozen pretrained speech features instead of log-mel, or None for log-mel: a packaged
+            Whisper encoder named ``"whisper-<size>:<block>"`` (``"whisper-base:4"``: the pinned, SHA-256-checked
+            checkpoint of that size, its hidden state after that block;
+            :class:`~facemotion.audio.whisper_encoder.WhisperSpeechEncoder`), or the local directory of a
+            wav2vec 2.0 / HuBERT / WavLM encoder (:class:`~facemotion.audio.encoders.PretrainedSpeechEncoder`).
         d_model: feature width.
         n_heads: attention heads.
         n_layers: cross-modal layers.
@@ -116,6 +120,23 @@ def spec_augment(features: torch.Tensor, max_band: float = 0.15, max_span: float
     return features * keep
 
 
+def speech_features(config: KeyMotionTransformerConfig) -> torch.nn.Module:
+    """The speech-feature module a config names (``dim``, ``frame_rate``; (B, S) 16 kHz -> (B, T_a, dim)).
+
+    Raises:
+        ValueError, FileNotFoundError, ImportError: as
+            :meth:`~facemotion.audio.whisper_encoder.WhisperSpeechEncoder.from_spec` or
+            :meth:`~facemotion.audio.encoders.PretrainedSpeechEncoder.from_pretrained`.
+    """
+    if config.speech_encoder is None:
+        return LogMel(config.n_mels)
+    if is_whisper_spec(config.speech_encoder):
+        return WhisperSpeechEncoder.from_spec(config.speech_encoder)
+    from facemotion.audio.encoders import PretrainedSpeechEncoder
+
+    return PretrainedSpeechEncoder.from_pretrained(config.speech_encoder)
+
+
 class KeyMotionTransformer(torch.nn.Module):
     """Speech features + key-motion tokens -> motion ``(B, T, D)`` for one representation.
 
@@ -131,12 +152,7 @@ class KeyMotionTransformer(torch.nn.Module):
         check_width(config.d_model, config.n_heads)
         self.config = config
         d = config.d_model
-        if config.speech_encoder is None:
-            self.audio = LogMel(config.n_mels)
-        else:
-            from facemotion.audio.encoders import PretrainedSpeechEncoder
-
-            self.audio = PretrainedSpeechEncoder.from_pretrained(config.speech_encoder)
+        self.audio = speech_features(config)
         self.register_buffer("feature_mean", torch.zeros(self.audio.dim))
         self.register_buffer("feature_std", torch.ones(self.audio.dim))
         self.audio_conv = torch.nn.Sequential(

@@ -23,10 +23,11 @@ import numpy as np
 import torch
 
 from facemotion.animation import FaceAnimation
+from facemotion.audio.io import read_audio
 from facemotion.exporters.atomic import atomic_output
+from facemotion.exporters.head_pose import HeadJoints
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.face_models.names import ARKIT_52, ARKIT_INDEX
-from facemotion.audio.io import read_audio
 from facemotion.rendering.backends import MeshRasterizer
 from facemotion.rendering.cameras import full_face_camera
 from facemotion.rendering.rasterizer import RasterSettings
@@ -99,10 +100,14 @@ def render_frames(
 ):
     """Yield the animation rendered on the head, batch by batch.
 
-    The renderer is :func:`preview_renderer`, its camera fixed for the whole animation.
+    The renderer is :func:`preview_renderer`, its camera fixed for the whole animation (framed on the neutral
+    head). Head and eye rotations, where the animation has them, turn the posed mesh
+    (:meth:`~facemotion.exporters.head_pose.HeadJoints.pose`: the eyeballs about their centres when the rig has
+    the ``"eyes"`` region, then the whole head about the neck pivot), as every exporter writes them.
 
     Args:
-        animation: ARKit channels (any subset of the 52 names; missing channels count as 0).
+        animation: ARKit channels (any subset of the 52 names; missing channels count as 0), optionally with
+            ``head_rotation`` (T, 3) and ``eye_rotation`` (T, 2, 2) degrees.
         rig: the head; default :meth:`ARKitRig.default`.
         size: image height and width in pixels.
         batch_size: frames rendered at once (memory ~ batch_size * size^2 * 40 bytes).
@@ -117,9 +122,14 @@ def render_frames(
     rig = ARKitRig.default() if rig is None else rig
     weights = torch.from_numpy(_arkit_weights(animation))
     renderer = preview_renderer(rig, size, fov_degrees)
+    head, eyes = animation.head_rotation, animation.eye_rotation
+    joints = None if head is None and eyes is None else HeadJoints.from_rig(rig)
     for start in range(0, animation.n_frames, batch_size):
+        part = slice(start, start + batch_size)
         with torch.no_grad():  # never yield inside: an abandoned generator would leave gradients off
-            vertices = rig(weights[start:start + batch_size].to(rig.neutral.dtype))
+            vertices = rig(weights[part].to(rig.neutral.dtype))
+            if joints is not None:
+                vertices = joints.pose(vertices, _rows(head, part), _rows(eyes, part))
             images = to_uint8(renderer(vertices, rig.faces))
         yield images
 
@@ -280,7 +290,7 @@ def contact_sheet(
         raise ValueError(f"a contact sheet is at most {MAX_SIZE} pixels wide and high, got "
                          f"{columns * size} x {rows * size}")
     picks = np.round(np.linspace(0, animation.n_frames - 1, columns * rows)).astype(int)
-    chosen = FaceAnimation(animation.fps, animation.weights[picks], animation.channel_names)
+    chosen = animation.select_frames(picks)
     tiles = np.concatenate(list(render_frames(chosen, rig, size)))
     grid = tiles.reshape(rows, columns, size, size, 3).transpose(0, 2, 1, 3, 4).reshape(rows * size, columns * size, 3)
     data = encode_png(grid)
@@ -371,6 +381,11 @@ def _read_audio(audio, animation: FaceAnimation) -> tuple[np.ndarray, int] | Non
     if samples.shape[1] == 0:
         raise ValueError(f"audio {audio} has no channels")
     return np.ascontiguousarray(samples[:, :2]), int(sample_rate)
+
+
+def _rows(track: np.ndarray | None, part: slice) -> np.ndarray | None:
+    """``track[part]``, or None for no track."""
+    return None if track is None else track[part]
 
 
 def _arkit_weights(animation: FaceAnimation) -> np.ndarray:

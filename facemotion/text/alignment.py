@@ -5,6 +5,11 @@ speech recognition system for hand-held devices", ICASSP 2006) with the US Engli
 CMU Pronouncing Dictionary and phone language model it ships; words missing from the dictionary are
 pronounced by gruut (:mod:`facemotion.text.g2p`). Times come from pocketsphinx's 10 ms frames.
 
+Transcripts in other languages (:mod:`facemotion.text.languages`) are aligned across languages with the same
+English acoustic model: each word is pronounced in its language's IPA and enters the dictionary spelled with the
+nearest English phones (:data:`facemotion.text.ipa.NEAREST_ENGLISH`); the aligned phones get their IPA names
+back. ``benchmarks/languages.py`` compares this with the other ways of timing phones of such languages.
+
 :func:`phonemes_for` is the entry point of the pipeline: it aligns when a transcript is given,
 checks that the transcript fits the audio, and where it does not (a wrong or missing passage), aligns
 the words it can and recognises phones (:func:`recognize_phones`) in the rest only, with a warning
@@ -23,6 +28,8 @@ import numpy as np
 from pocketsphinx import Decoder, get_model_path
 
 from facemotion.text.g2p import normalise_transcript, pronounce
+from facemotion.text.ipa import NEAREST_ENGLISH
+from facemotion.text.languages import ENGLISH, Word, check_language, pronounce_transcript
 from facemotion.text.phonemes import ARPABET, SILENCE, PhonemeSegment
 
 PhoneRecognition = Callable[[np.ndarray], list[PhonemeSegment]]
@@ -81,6 +88,11 @@ alignment: a wrong passage inside a correct transcript often prunes every path a
 costs several times the first try (``benchmarks/alignment_accuracy.py``, three-sentence passages with a
 wrong middle sentence: 0.43x real time against 0.19x for correct ones, on 2 shared cores)."""
 
+CROSS_LINGUAL_MIN_WINDOW_SCORE = -55.0
+""":data:`MIN_WINDOW_SCORE` of transcripts in other languages than English, aligned with the English acoustic
+model through the nearest English phones: their correct transcripts score lower (sounds English lacks).
+Measured by ``benchmarks/languages.py --scores`` on the tuning voices (see there)."""
+
 MAX_UNFIT_SHARE = 0.5
 """Largest share of a transcript's words that may fail to fit the audio while :func:`phonemes_for` still
 aligns the others; beyond it the transcript is taken as not matching at all and everything is recognised
@@ -99,13 +111,22 @@ RECOGNITION_CHUNK_SECONDS = 30.0
 
 _LOCK = threading.Lock()
 
+_FOREIGN_WORDS: dict[str, Word] = {}
+"""Dictionary entries of words of other languages than English (``fm_0``, ``fm_1``, ...) -> the word and its IPA
+phones; added to the decoders on first use and kept, as English words pronounced by gruut are."""
+_FOREIGN_ENTRIES: dict[Word, str] = {}
+
 
 class AlignmentError(RuntimeError):
     """Forced alignment gave no result, or one whose score shows the transcript does not fit."""
 
 
+class NoWordsError(ValueError):
+    """A transcript has no word that can be pronounced (punctuation only, or nothing its language's g2p reads)."""
+
+
 class _Span(NamedTuple):
-    """A phone in pocketsphinx frames: [start, end), with its acoustic score."""
+    """A phone in pocketsphinx frames: [start, end), with its acoustic score; ``word`` is the dictionary entry."""
 
     phone: str
     word: str | None
@@ -182,6 +203,24 @@ def _word_label(name: str) -> str | None:
     return name.split("(")[0]
 
 
+def _word_text(entry: str | None) -> str | None:
+    """The word a dictionary entry stands for: itself for English, the word's text for another language."""
+    return _FOREIGN_WORDS[entry].text if entry in _FOREIGN_WORDS else entry
+
+
+def _dictionary_entries(transcript: str, language: str) -> list[str]:
+    """The transcript's words as dictionary entries: English words as the CMU dictionary spells them, words of
+    other languages as entries of :data:`_FOREIGN_WORDS` (one per distinct word and pronunciation)."""
+    if check_language(language) == ENGLISH:
+        return normalise_transcript(transcript)
+    entries = []
+    for word in pronounce_transcript(transcript, language):
+        entry = _FOREIGN_ENTRIES.setdefault(word, f"fm_{len(_FOREIGN_ENTRIES)}")
+        _FOREIGN_WORDS[entry] = word
+        entries.append(entry)
+    return entries
+
+
 def _segments(spans: list[_Span], duration: float) -> list[PhonemeSegment]:
     """Frame spans → contiguous segments covering [0, duration] s.
 
@@ -200,15 +239,18 @@ def _segments(spans: list[_Span], duration: float) -> list[PhonemeSegment]:
     if not kept:
         return [PhonemeSegment(SILENCE, 0.0, duration)]
     bounds = [0.0] + starts[1:len(kept)] + [duration]
-    return [PhonemeSegment(span.phone, bounds[i], bounds[i + 1], span.word if span.phone != SILENCE else None)
-            for i, span in enumerate(kept)]
+    return [PhonemeSegment(span.phone, bounds[i], bounds[i + 1], _word_text(span.word) if span.phone != SILENCE
+                           else None) for i, span in enumerate(kept)]
 
 
 def _add_missing_words(decoder, words: list[str]) -> None:
-    """Add the words the dictionary lacks, pronounced by gruut; they stay for later calls."""
+    """Add the words the dictionary lacks, pronounced by gruut (English) or by the nearest English phones of their
+    IPA phones (other languages); they stay for later calls."""
     for word in sorted(set(words)):
         if decoder.lookup_word(word) is None:
-            decoder.add_word(word, " ".join(pronounce(word)), update=True)
+            phones = ([a for p in _FOREIGN_WORDS[word].phones for a in NEAREST_ENGLISH[p]]
+                      if word in _FOREIGN_WORDS else pronounce(word))
+            decoder.add_word(word, " ".join(phones), update=True)
 
 
 def _align_words(decoder, pcm: bytes, words: list[str]) -> list[tuple[str, int, int]]:
@@ -221,12 +263,28 @@ def _align_words(decoder, pcm: bytes, words: list[str]) -> list[tuple[str, int, 
 
 
 def _align_phones(decoder, pcm: bytes, offset: int) -> list[_Span]:
-    """Second pass, after :func:`_align_words` on the same audio: phones shifted by ``offset`` frames."""
+    """Second pass, after :func:`_align_words` on the same audio: phones shifted by ``offset`` frames; the phones
+    of words of other languages by their IPA names (:func:`_ipa_spans`)."""
     decoder.set_alignment()
     _decode(decoder, pcm)
-    return [_Span(_phone_label(phone.name), _word_label(word.name), offset + phone.start,
-                  offset + phone.start + phone.duration, phone.score)
-            for word in decoder.get_alignment() for phone in word]
+    spans = []
+    for word in decoder.get_alignment():
+        entry = _word_label(word.name)
+        phones = [_Span(_phone_label(phone.name), entry, offset + phone.start, offset + phone.start + phone.duration,
+                        phone.score) for phone in word]
+        spans += _ipa_spans(phones, _FOREIGN_WORDS[entry]) if entry in _FOREIGN_WORDS else phones
+    return spans
+
+
+def _ipa_spans(spans: list[_Span], word: Word) -> list[_Span]:
+    """The aligned English phones of a word of another language → one span per IPA phone of the word (a phone
+    spelled with two English phones, such as ts, spans both)."""
+    merged, k = [], 0
+    for phone in word.phones:
+        group = spans[k: k + len(NEAREST_ENGLISH[phone])]
+        merged.append(_Span(phone, group[0].word, group[0].start, group[-1].end, sum(s.score for s in group)))
+        k += len(group)
+    return merged
 
 
 def _split_at_pauses(words: list[tuple[str, int, int]], max_frames: int) -> list[tuple[int, int, list[str]]]:
@@ -396,8 +454,8 @@ def _align_where_it_fits(waveform: np.ndarray, words: list[str], min_window_scor
 
 
 def align(waveform: np.ndarray, transcript: str, sample_rate: int = SAMPLE_RATE,
-          min_window_score: float | None = MIN_WINDOW_SCORE) -> list[PhonemeSegment]:
-    """Forced alignment of an English transcript to speech: the time span of every phone.
+          min_window_score: float | None = MIN_WINDOW_SCORE, language: str = ENGLISH) -> list[PhonemeSegment]:
+    """Forced alignment of a transcript to speech: the time span of every phone.
 
     The transcript is normalised by gruut (numbers, abbreviations; :func:`normalise_transcript`),
     pronounced from the CMU dictionary (gruut for missing words, which stay in the cached decoder's
@@ -412,25 +470,30 @@ def align(waveform: np.ndarray, transcript: str, sample_rate: int = SAMPLE_RATE,
     in one go it took 2.3 GiB for five minutes); the first pass grows faster than linearly (ten
     minutes take about a minute), hence the limit :data:`MAX_ALIGN_SECONDS`.
 
+    A transcript in another language is pronounced in its IPA (:func:`~facemotion.text.languages.pronounce_transcript`)
+    and aligned through the nearest English phones of each IPA phone (the module docstring).
+
     Args:
         waveform: (S,) float32 mono speech at 16 kHz, nominally in [-1, 1] (beyond saturates).
-        transcript: what is said, English text.
+        transcript: what is said, in ``language``.
         sample_rate: must be 16000.
         min_window_score: reject alignments whose acoustic score per frame, averaged over some window
             of :data:`MISMATCH_WINDOW_SECONDS`, is lower (the transcript does not match the audio);
             ``None`` accepts any alignment pocketsphinx finds.
+        language: ISO 639-1 code of :data:`~facemotion.text.languages.LANGUAGES`.
 
     Returns:
         Segments in time order, contiguous, covering [0, S / 16000] s; phones are ARPAbet without
-        stress and carry their word; pauses and noise are :data:`SILENCE` with ``word=None``.
+        stress (English) or IPA phones of :mod:`facemotion.text.ipa` (other languages) and carry their word;
+        pauses and noise are :data:`SILENCE` with ``word=None``.
 
     Raises:
         ValueError: for a bad waveform, a sample rate other than 16 kHz, audio longer than
-            :data:`MAX_ALIGN_SECONDS`, or a transcript without words.
+            :data:`MAX_ALIGN_SECONDS`, a transcript without words or an unsupported language.
         AlignmentError: the audio is silent (peak below -60 dBFS), pocketsphinx finds no alignment,
             or its score is below ``min_window_score``.
     """
-    spans = _forced_alignment(waveform, _words_to_align(waveform, transcript, sample_rate))
+    spans = _forced_alignment(waveform, _words_to_align(waveform, transcript, sample_rate, language))
     score = _worst_window_score(spans)
     if min_window_score is not None and score < min_window_score:
         raise AlignmentError(f"acoustic score {score:.1f} per frame over {MISMATCH_WINDOW_SECONDS:g} s is below "
@@ -438,18 +501,24 @@ def align(waveform: np.ndarray, transcript: str, sample_rate: int = SAMPLE_RATE,
     return _segments(spans, waveform.size / sample_rate)
 
 
-def _words_to_align(waveform: np.ndarray, transcript: str, sample_rate: int) -> list[str]:
-    """The checks of :func:`align` (errors as documented there); the transcript's words."""
+def _words_to_align(waveform: np.ndarray, transcript: str, sample_rate: int, language: str) -> list[str]:
+    """The checks of :func:`align` (errors as documented there); the transcript's dictionary entries."""
     _check_waveform(waveform, sample_rate)
     duration = waveform.size / sample_rate
     if duration > MAX_ALIGN_SECONDS:
         raise ValueError(f"align() takes at most {MAX_ALIGN_SECONDS:.0f} s of audio, got {duration:.0f} s: "
                          "split it at paragraphs or use recognize_phones()")
-    words = normalise_transcript(transcript)
-    if not words:
-        raise ValueError(f"transcript has no words to align: {transcript!r}")
+    words = _transcript_entries(transcript, language)
     if _is_silent(waveform):
         raise AlignmentError("the audio is silent (peak below -60 dBFS)")
+    return words
+
+
+def _transcript_entries(transcript: str, language: str) -> list[str]:
+    """:func:`_dictionary_entries`; :class:`NoWordsError` when there are none."""
+    words = _dictionary_entries(transcript, language)
+    if not words:
+        raise NoWordsError(f"transcript has no words to align: {transcript!r}")
     return words
 
 
@@ -520,7 +589,8 @@ def _recognised_spans(waveform: np.ndarray, offset: int) -> list[_Span]:
 
 
 def phonemes_for(waveform: np.ndarray, transcript: str | None = None, sample_rate: int = SAMPLE_RATE,
-                 offset: float = 0.0, recognize: PhoneRecognition | None = None) -> list[PhonemeSegment]:
+                 offset: float = 0.0, recognize: PhoneRecognition | None = None,
+                 language: str = ENGLISH) -> list[PhonemeSegment]:
     """Phoneme segments of speech: aligned to the transcript if one is given, else recognised.
 
     Where the acoustic score shows that some words do not fit the audio (:data:`MIN_WINDOW_SCORE`,
@@ -530,40 +600,46 @@ def phonemes_for(waveform: np.ndarray, transcript: str | None = None, sample_rat
     alignment fails as a whole (silent audio, pocketsphinx finds no alignment, more than
     :data:`MAX_UNFIT_SHARE` of the words do not fit) or the audio is longer than
     :data:`MAX_ALIGN_SECONDS`, a warning names the reason and :func:`recognize_phones` is used for all.
+    A transcript in another language than English is aligned across languages (:func:`align`), its fit
+    judged by :data:`CROSS_LINGUAL_MIN_WINDOW_SCORE`.
 
     Args:
         waveform: (S,) float32 mono speech at 16 kHz, nominally in [-1, 1] (beyond saturates).
-        transcript: what is said, English text, or ``None``.
+        transcript: what is said, in ``language``, or ``None``.
         sample_rate: must be 16000.
         offset: seconds added to every time, returned and warned (the position of ``waveform`` in its file).
         recognize: the phone recogniser of what cannot be aligned, ``(S,) float32 16 kHz -> contiguous segments
             from 0 s``; :func:`recognize_phones` (pocketsphinx all-phone) by default.
+        language: ISO 639-1 code of the transcript, one of :data:`~facemotion.text.languages.LANGUAGES`.
 
     Returns:
         Contiguous segments covering [offset, offset + S / 16000] s, as :func:`align` or
         :func:`recognize_phones` (recognised phones have ``word=None``).
 
     Raises:
-        ValueError: for a bad waveform or sample rate, or an empty or word-less transcript.
+        ValueError: for a bad waveform or sample rate, an unsupported language; :class:`NoWordsError` (a
+            ValueError) for an empty or word-less transcript.
     """
     _check_waveform(waveform, sample_rate)
     recognize = recognize or recognize_phones
     if transcript is None:
         return _shifted(recognize(waveform), offset)
-    if not normalise_transcript(transcript):
-        raise ValueError(f"transcript has no words to align: {transcript!r}")
+    words = _transcript_entries(transcript, language)
     if waveform.size > MAX_ALIGN_SECONDS * sample_rate:
         reason = f"audio longer than {MAX_ALIGN_SECONDS:.0f} s"
     else:
+        min_window_score = MIN_WINDOW_SCORE if language == ENGLISH else CROSS_LINGUAL_MIN_WINDOW_SCORE
         try:
-            words = _words_to_align(waveform, transcript, sample_rate)
-            spans, fallbacks = _align_where_it_fits(waveform, words, MIN_WINDOW_SCORE, recognize)
+            if _is_silent(waveform):
+                raise AlignmentError("the audio is silent (peak below -60 dBFS)")
+            spans, fallbacks = _align_where_it_fits(waveform, words, min_window_score, recognize)
         except AlignmentError as error:
             reason = str(error)
         else:
             if fallbacks:
                 stretches = "; ".join(f"{offset + f.start:.2f}-{offset + f.end:.2f} s, "
-                                      f"{' '.join(f.words) or 'no words'!r}: {f.reason}" for f in fallbacks)
+                                      f"{' '.join(map(_word_text, f.words)) or 'no words'!r}: {f.reason}"
+                                      for f in fallbacks)
                 kept = len(words) - sum(len(f.words) for f in fallbacks)
                 warnings.warn(f"forced alignment failed in part ({stretches}); falling back to phone recognition "
                               f"there, {kept} of {len(words)} words aligned", stacklevel=2)

@@ -36,12 +36,14 @@ span of voice activity on its own (the ``"hama"`` recogniser of :mod:`facemotion
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 
 from facemotion.text.alignment import cut_points
 from facemotion.text.g2p import ipa_to_arpabet
 from facemotion.text.phonemes import SILENCE, PhonemeSegment
+from facemotion.timing import span_samples
 
 SAMPLE_RATE = 16000
 """The sample rate in Hz hama's recogniser takes."""
@@ -158,7 +160,7 @@ def decode(log_probs: np.ndarray, tokens: Sequence[str], blank_id: int, duration
         :class:`HamaPhones`; one pause when nothing with an ARPAbet phone was emitted.
     """
     ids = log_probs.argmax(axis=1)
-    emissions: list[tuple[str, int, int]] = []  # (ARPAbet, first frame, end frame)
+    emissions: list[Emission] = []
     ipa, dropped = [], []
     t = 0
     while t < ids.size:
@@ -172,43 +174,66 @@ def decode(log_probs: np.ndarray, tokens: Sequence[str], blank_id: int, duration
             if phone is None:
                 dropped.append(token)
             else:
-                emissions.append((phone, t, end))
+                emissions.append(Emission(phone, t, end))
         t = end
+    return HamaPhones(timed_emissions(emissions, ids.size, duration), tuple(ipa), tuple(dropped))
+
+
+class Emission(NamedTuple):
+    """A phone emitted by a CTC recogniser over frames [first, end) of :data:`FRAME_SECONDS`, with its word."""
+
+    phone: str
+    first: int
+    end: int
+    word: str | None = None
+
+
+def timed_emissions(emissions: Sequence[Emission], n_frames: int, duration: float) -> tuple[PhonemeSegment, ...]:
+    """Contiguous phoneme segments from CTC emissions (step 3 of the module docstring).
+
+    Args:
+        emissions: the emitted phones in time order.
+        n_frames: output frames of the recogniser; the segments cover at least ``n_frames`` frames' time.
+        duration: seconds the segments cover, [0, ``duration``].
+
+    Returns:
+        Segments covering [0, ``duration``] s; one pause when there is no emission.
+    """
     if not emissions:
-        return HamaPhones((PhonemeSegment(SILENCE, 0.0, duration),), tuple(ipa), tuple(dropped))
-    n_frames = max(ids.size, round(duration / FRAME_SECONDS))
-    # boundaries in frames: (label, start, end)
-    spans: list[tuple[str, float, float]] = []
-    first = emissions[0][1]
+        return (PhonemeSegment(SILENCE, 0.0, duration),)
+    n_frames = max(n_frames, round(duration / FRAME_SECONDS))
+    # boundaries in frames: (label, start, end, word)
+    spans: list[tuple[str, float, float, str | None]] = []
+    first = emissions[0].first
     start = 0.0 if first <= LEAD_FRAMES else first - LEAD_FRAMES
     if start > 0:
-        spans.append((SILENCE, 0.0, start))
-    for (phone, _, end), following in zip(emissions, emissions[1:] + [None]):
+        spans.append((SILENCE, 0.0, start, None))
+    for emission, following in zip(emissions, [*emissions[1:], None]):
+        phone, end, word = emission.phone, emission.end, emission.word
         if following is None:
-            gap_end = n_frames
-            stop = min(gap_end, end + HOLD_FRAMES)
-            spans.append((phone, start, stop))
-            if stop < gap_end:
-                spans.append((SILENCE, stop, gap_end))
+            stop = min(n_frames, end + HOLD_FRAMES)
+            spans.append((phone, start, stop, word))
+            if stop < n_frames:
+                spans.append((SILENCE, stop, n_frames, None))
             break
-        gap = following[1] - end
+        gap = following.first - end
         if gap >= PAUSE_FRAMES:
-            stop, next_start = end + HOLD_FRAMES, following[1] - LEAD_FRAMES
-            spans += [(phone, start, stop), (SILENCE, stop, next_start)]
+            stop, next_start = end + HOLD_FRAMES, following.first - LEAD_FRAMES
+            spans += [(phone, start, stop, word), (SILENCE, stop, next_start, None)]
         else:
-            stop = next_start = (end + following[1]) / 2
-            spans.append((phone, start, stop))
+            stop = next_start = (end + following.first) / 2
+            spans.append((phone, start, stop, word))
         start = next_start
     phonemes = []
-    for label, a, b in spans:
+    for label, a, b, word in spans:
         a = 0.0 if a == 0 else min(max(0.0, a * FRAME_SECONDS - SHIFT_SECONDS), duration)
         b = min(max(0.0, b * FRAME_SECONDS - SHIFT_SECONDS), duration)
         if b > a:
-            phonemes.append(PhonemeSegment(label, a, b))
+            phonemes.append(PhonemeSegment(label, a, b, word))
     if phonemes[-1].end < duration:
         last = phonemes[-1]
-        phonemes[-1] = PhonemeSegment(last.phone, last.start, duration)
-    return HamaPhones(tuple(phonemes), tuple(ipa), tuple(dropped))
+        phonemes[-1] = PhonemeSegment(last.phone, last.start, duration, last.word)
+    return tuple(phonemes)
 
 
 def hama_phonemes(waveform: np.ndarray) -> HamaPhones:
@@ -279,9 +304,8 @@ def hama_phones_in_spans(waveform: np.ndarray, spans: Sequence[tuple[float, floa
     phonemes = []
     duration = waveform.size / SAMPLE_RATE
     for start, end in groups:
-        first = round(max(0.0, start - CONTEXT_SECONDS) * SAMPLE_RATE)
-        last = round(min(duration, end + CONTEXT_SECONDS) * SAMPLE_RATE)
-        shift = offset + first / SAMPLE_RATE
+        piece = span_samples(max(0.0, start - CONTEXT_SECONDS), min(duration, end + CONTEXT_SECONDS))
+        shift = offset + piece.start / SAMPLE_RATE
         phonemes += [PhonemeSegment(p.phone, p.start + shift, p.end + shift)
-                     for p in hama_phonemes(waveform[first:last]).phonemes]
+                     for p in hama_phonemes(waveform[piece]).phonemes]
     return phonemes

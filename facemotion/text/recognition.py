@@ -5,7 +5,9 @@ Speech Recognition via Large-Scale Weak Supervision", 2022) run by faster-whispe
 the CPU, greedy decoding), then force-aligned as a user's transcript would be
 (:func:`facemotion.text.alignment.phonemes_for`), so that audio-only input gets the same key motions as
 transcribed input: the idea of PMMTalk (Han et al., 2023), which takes textual features from speech
-recognition. Speech that Whisper does not transcribe as English, speech it leaves untranscribed and passages
+recognition. Whisper detects the language (or is told it) and transcribes in it; the text is aligned in that
+language (:mod:`facemotion.text.languages`: English, or another language through the nearest English phones).
+Speech in a language facemotion does not speak, speech Whisper leaves untranscribed and passages
 that fail to align fall back to phone recognition by hama (:data:`FALLBACK_RECOGNIZER`), with a warning.
 Two phone recognisers need no transcript and no language: pocketsphinx's all-phone search (``"phonetic"``) and hama's IPA CTC recogniser (``"hama"``,
 :mod:`facemotion.text.hama_phones`).
@@ -27,9 +29,11 @@ from pathlib import Path
 
 import numpy as np
 
-from facemotion.text.alignment import SAMPLE_RATE, phonemes_for
+from facemotion.text.alignment import SAMPLE_RATE, NoWordsError, phonemes_for
 from facemotion.text.hama_phones import hama_model, hama_phonemes, hama_phones_in_spans
+from facemotion.text.languages import ENGLISH, LANGUAGES, check_language
 from facemotion.text.phonemes import SILENCE, PhonemeSegment
+from facemotion.timing import span_samples
 
 PHONETIC = "phonetic"
 """The recogniser name of pocketsphinx's all-phone recognition (no words, ARPAbet phones)."""
@@ -88,8 +92,7 @@ def phones_in_spans(waveform: np.ndarray, spans: Sequence[tuple[float, float]],
     """
     phonemes = []
     for start, end in spans:
-        samples = waveform[round(start * SAMPLE_RATE): round(end * SAMPLE_RATE)]
-        phonemes += phonemes_for(samples, offset=offset + start)
+        phonemes += phonemes_for(waveform[span_samples(start, end)], offset=offset + start)
     return phonemes
 
 
@@ -284,7 +287,15 @@ def phone_recognizer(recognizer: str) -> PhoneRecognizer | None:
     return kind if isinstance(kind, PhoneRecognizer) else None
 
 
-def transcribe(waveform: np.ndarray, recognizer: str = DEFAULT_RECOGNIZER) -> Transcription:
+def check_recognizer_language(recognizer: str, language: str | None) -> None:
+    """Raise ValueError when an English-only Whisper recogniser is asked for another language than English."""
+    kind = RECOGNIZERS.get(recognizer)
+    if isinstance(kind, WhisperCheckpoint) and not kind.multilingual and language not in (None, ENGLISH):
+        raise ValueError(f"{recognizer} transcribes English only: use --recognizer whisper for {language!r}")
+
+
+def transcribe(waveform: np.ndarray, recognizer: str = DEFAULT_RECOGNIZER,
+               language: str | None = None) -> Transcription:
     """Transcribe speech with Whisper: greedy decoding, segment times, no conditioning on earlier text.
 
     Segments Whisper itself judges not to be speech (no-speech probability above
@@ -293,15 +304,18 @@ def transcribe(waveform: np.ndarray, recognizer: str = DEFAULT_RECOGNIZER) -> Tr
     Args:
         waveform: (S,) float32 mono speech at 16 kHz.
         recognizer: a Whisper recogniser of :data:`RECOGNIZERS`.
+        language: ISO 639-1 code to transcribe in; None lets a multilingual Whisper detect it (from the first
+            30 s).
 
     Returns:
         The :class:`Transcription`, times in seconds from the start of ``waveform``.
 
     Raises:
-        ValueError, CheckpointError: as :func:`whisper_model`.
+        ValueError, CheckpointError: as :func:`whisper_model`; ValueError as :func:`check_recognizer_language`.
     """
+    check_recognizer_language(recognizer, language)
     model = whisper_model(recognizer)
-    language = None if RECOGNIZERS[recognizer].multilingual else "en"
+    language = language if RECOGNIZERS[recognizer].multilingual else ENGLISH
     with _LOCK:
         segments, info = model.transcribe(waveform, language=language, beam_size=1, condition_on_previous_text=False,
                                           vad_filter=False)
@@ -311,7 +325,7 @@ def transcribe(waveform: np.ndarray, recognizer: str = DEFAULT_RECOGNIZER) -> Tr
 
 
 def recognize_speech(waveform: np.ndarray, speech_spans: Sequence[tuple[float, float]],
-                     recognizer: str = DEFAULT_RECOGNIZER) -> RecognizedSpeech:
+                     recognizer: str = DEFAULT_RECOGNIZER, language: str | None = None) -> RecognizedSpeech:
     """Phonemes of speech without a transcript.
 
     ``"phonetic"``, ``"hama"``: that phone recogniser in the spans of voice activity (a
@@ -319,24 +333,30 @@ def recognize_speech(waveform: np.ndarray, speech_spans: Sequence[tuple[float, f
     Whisper's transcript, kept where it overlaps voice activity, force-aligned in pieces of at most
     :data:`ALIGN_PIECE_SECONDS` (cut midway between Whisper's segments); voice activity of at least
     :data:`MIN_UNTRANSCRIBED_SECONDS` that no segment overlaps is phone-recognised, and so is everything when
-    the language is not English (each with a warning), by :data:`FALLBACK_RECOGNIZER`. A piece whose alignment
-    fails falls back as :func:`~facemotion.text.alignment.phonemes_for` does, to the same recogniser.
+    the language is not one of :data:`~facemotion.text.languages.LANGUAGES` (each with a warning), by
+    :data:`FALLBACK_RECOGNIZER`. A piece whose alignment fails falls back as
+    :func:`~facemotion.text.alignment.phonemes_for` does, to the same recogniser.
 
     Args:
         waveform: (S,) float32 mono speech at 16 kHz.
         speech_spans: ``(start, end)`` spans of voice activity in seconds (e.g. Silero VAD's).
         recognizer: a name of :data:`RECOGNIZERS`.
+        language: ISO 639-1 code of the speech, one of :data:`~facemotion.text.languages.LANGUAGES`; None lets
+            Whisper detect it. The phone recognisers take no language (the result's language is then None).
 
     Returns:
         :class:`RecognizedSpeech`, times in seconds from the start of ``waveform``.
 
     Raises:
-        ValueError: for an unknown recogniser or a bad waveform.
+        ValueError: for an unknown recogniser, an unsupported language, an English-only recogniser asked for
+            another language, or a bad waveform.
         CheckpointError: as :func:`checkpoint_folder`.
         ModuleNotFoundError: for ``"hama"`` without hama installed.
     """
     if recognizer not in RECOGNIZERS:
         raise ValueError(f"unknown recognizer {recognizer!r}; choose from {tuple(RECOGNIZERS)}")
+    if language is not None:
+        check_language(language)
     duration = waveform.size / SAMPLE_RATE
     spans = [(start, end) for start, end in speech_spans if end > start]
     phones = phone_recognizer(recognizer)
@@ -344,21 +364,21 @@ def recognize_speech(waveform: np.ndarray, speech_spans: Sequence[tuple[float, f
         return RecognizedSpeech(tuple(phones.phones_in_spans(waveform, spans, 0.0)), None)
     if not spans:
         return RecognizedSpeech((), None)
-    transcription = transcribe(waveform, recognizer)
-    if transcription.language != "en":
-        warnings.warn(f"Whisper detected the language {transcription.language!r} "
-                      f"(p = {transcription.language_probability:.2f}); the aligner handles English only: "
-                      "falling back to phone recognition", stacklevel=2)
+    transcription = transcribe(waveform, recognizer, language)
+    language = transcription.language
+    if language not in LANGUAGES:
+        warnings.warn(f"Whisper detected the language {language!r} (p = {transcription.language_probability:.2f}); "
+                      f"facemotion aligns {', '.join(LANGUAGES)}: falling back to phone recognition", stacklevel=2)
         fallback = RECOGNIZERS[FALLBACK_RECOGNIZER].phones_in_spans(waveform, spans, 0.0)
-        return RecognizedSpeech(tuple(fallback), transcription.language)
+        return RecognizedSpeech(tuple(fallback), language)
     units = _units(transcription.segments, spans)
     if not units:
-        return RecognizedSpeech((PhonemeSegment(SILENCE, 0.0, duration),), "en")
+        return RecognizedSpeech((PhonemeSegment(SILENCE, 0.0, duration),), language)
     untranscribed = [(start, end) for start, end, text in units if text is None]
     if untranscribed:
         where = ", ".join(f"{start:.1f}-{end:.1f} s" for start, end in untranscribed)
         warnings.warn(f"Whisper left speech untranscribed at {where}: phone recognition there", stacklevel=2)
-    return RecognizedSpeech(tuple(_aligned_units(waveform, units)), "en")
+    return RecognizedSpeech(tuple(_aligned_units(waveform, units, language)), language)
 
 
 def _units(segments: Sequence[TranscriptSegment],
@@ -397,16 +417,27 @@ def _outside(spans: Sequence[tuple[float, float]],
     return parts
 
 
-def _aligned_units(waveform: np.ndarray, units: Sequence[tuple[float, float, str | None]]) -> list[PhonemeSegment]:
-    """Align or recognise each unit over its share of the timeline: from midway between it and the previous
-    unit to midway between it and the next (the first from 0, the last to the end)."""
+def _aligned_or_recognised(piece: np.ndarray, text: str | None, offset: float, language: str) -> list[PhonemeSegment]:
+    """:func:`~facemotion.text.alignment.phonemes_for` of a piece; recognised when Whisper's text has no word that
+    can be pronounced (digits in Mandarin text, symbols)."""
+    try:
+        return phonemes_for(piece, text, offset=offset, recognize=fallback_phones, language=language)
+    except NoWordsError:
+        return phonemes_for(piece, None, offset=offset, recognize=fallback_phones)
+
+
+def _aligned_units(waveform: np.ndarray, units: Sequence[tuple[float, float, str | None]],
+                   language: str) -> list[PhonemeSegment]:
+    """Align (in ``language``) or recognise each unit over its share of the timeline: from midway between it and
+    the previous unit to midway between it and the next (the first from 0, the last to the end)."""
     duration = waveform.size / SAMPLE_RATE
     bounds = [0.0] + [(a[1] + b[0]) / 2 for a, b in zip(units[:-1], units[1:])] + [duration]
     phonemes: list[PhonemeSegment] = []
     for (_, _, text), start, end in zip(units, bounds[:-1], bounds[1:]):
-        first, last = round(start * SAMPLE_RATE), round(end * SAMPLE_RATE)
+        piece = span_samples(start, end)
+        first, last = piece.start, piece.stop
         if last - first >= SAMPLE_RATE // 20:  # 50 ms or more: long enough to decode
-            phonemes += phonemes_for(waveform[first:last], text, offset=first / SAMPLE_RATE, recognize=fallback_phones)
+            phonemes += _aligned_or_recognised(waveform[first:last], text, first / SAMPLE_RATE, language)
         elif last > first:
             phonemes.append(PhonemeSegment(SILENCE, first / SAMPLE_RATE, last / SAMPLE_RATE))
     return phonemes

@@ -1,8 +1,9 @@
 """Visemes: the phoneme-to-viseme table and the ARKit pose of each viseme.
 
 The tables live in ``assets/visemes.yaml`` (readable and editable by an animator); this module loads and
-checks them. Viseme set: the 15 visemes of Meta's Oculus LipSync ("Viseme Reference", Oculus developer
-documentation): sil PP FF TH DD kk CH SS nn RR aa E ih oh ou.
+checks them; the phones of languages other than English (IPA) find their visemes in
+``assets/ipa_visemes.yaml`` (:mod:`facemotion.text.ipa`). Viseme set: the 15 visemes of Meta's Oculus LipSync
+("Viseme Reference", Oculus developer documentation): sil PP FF TH DD kk CH SS nn RR aa E ih oh ou.
 """
 
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ import yaml
 
 from facemotion.exporters.atomic import atomic_output
 from facemotion.face_models.names import ARKIT_52, ARKIT_INDEX
+from facemotion.text.ipa import ipa_viseme
 from facemotion.text.phonemes import ARPABET, SILENCE
 
 VISEMES: tuple[str, ...] = (
@@ -53,6 +55,18 @@ class VisemeTable:
     phoneme_to_viseme: dict[str, str]
     poses: dict[str, np.ndarray]
     dominance: dict[str, Dominance]
+
+    def viseme(self, phone: str) -> str:
+        """The viseme of a phone: ARPAbet and ``SIL`` from :attr:`phoneme_to_viseme`, the IPA phones of other
+        languages from the one language-independent table ``assets/ipa_visemes.yaml``
+        (:func:`facemotion.text.ipa.ipa_viseme`).
+
+        Raises:
+            KeyError: for a phone in neither.
+        """
+        if phone in self.phoneme_to_viseme:
+            return self.phoneme_to_viseme[phone]
+        return ipa_viseme(phone)
 
 
 def default_viseme_table_path() -> Path:

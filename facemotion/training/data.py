@@ -6,7 +6,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from facemotion.audio.io import SAMPLE_RATE
 from facemotion.audio.vad import speech_spans
 from facemotion.data.clip import MotionClip
 from facemotion.expression.emotion import EMOTIONS, compose_emotion
@@ -14,6 +13,7 @@ from facemotion.motion.keymotion import KeyMotions, key_motions
 from facemotion.motion.transformer import KeyMotionTokens
 from facemotion.text.recognition import phones_in_spans
 from facemotion.text.visemes import VisemeTable, load_viseme_table
+from facemotion.timing import frame_samples
 
 MIN_INTENSITY = 0.2
 """Lowest intensity drawn for an emotion laid over neutral speech."""
@@ -24,7 +24,7 @@ class TrainingTake:
     """A clip cropped so that audio and motion end together, with its key motions and speaking-style id.
 
     Attributes:
-        clip: the clip; ``len(clip.audio) == round(clip.n_frames / clip.fps * 16000)``.
+        clip: the clip, :meth:`~facemotion.data.clip.MotionClip.cropped` (audio and motion end together).
         keys: key motions from the phones recognised in its audio, or None.
         style: speaking-style id (index of its subject).
     """
@@ -51,11 +51,8 @@ def prepare_takes(
     table = load_viseme_table() if visemes is None else visemes
     takes = []
     for clip in clips:
-        n_frames = min(clip.n_frames, int(len(clip.audio) / SAMPLE_RATE * clip.fps))
-        if n_frames < 1:
-            raise ValueError(f"{clip.name}: no frame of motion overlaps its audio")
-        audio = clip.audio[: round(n_frames / clip.fps * SAMPLE_RATE)]
-        cropped = MotionClip(**{**vars(clip), "audio": audio, "motion": clip.motion[:n_frames]})
+        cropped = clip.cropped()
+        audio = cropped.audio
         keys = key_motions(phones_in_spans(audio, speech_spans(audio)), table) if recognize else None
         style = styles.index(clip.subject) if clip.subject in styles else 0
         takes.append(TrainingTake(cropped, keys, style))
@@ -125,7 +122,7 @@ class MotionWindows(torch.utils.data.Dataset):
         use_keys = take.keys is not None and rng.random() >= self.key_dropout
         mask = np.ones(clip.motion.shape[1], bool) if clip.channel_mask is None or augmented else clip.channel_mask
         return {
-            "waveform": clip.audio[round(start / fps * SAMPLE_RATE) : round(end / fps * SAMPLE_RATE)],
+            "waveform": clip.audio[frame_samples(start, end, fps)],
             "motion": motion,
             "speech": speech,
             "mask": mask,

@@ -1,37 +1,44 @@
-"""Lightning modules: where model, losses, metrics and optimiser meet.
+"""Lightning modules: where model, losses, metrics and optimiser meet (each holds its network as ``model``).
 
-Two stages, as in EMOTE: :class:`PriorTraining` fits the temporal VAE prior on motion alone (reconstruction,
-velocity, KL, content-emotion exchange); :class:`MotionTraining` fits the key-motion transformer through the
-frozen prior on speech/motion pairs (channel, velocity and lip vertex losses, and optionally EMOTE's
-lip-reading loss on rendered mouths).
+Two stages of the speech motion model, as in EMOTE: :class:`PriorTraining` fits the temporal VAE prior on motion
+alone (reconstruction, velocity, KL, content-emotion exchange); :class:`MotionTraining` fits the key-motion
+transformer through the frozen prior on speech/motion pairs (channel, velocity and lip vertex losses, and
+optionally EMOTE's lip-reading loss on rendered mouths). A third, :class:`SyncTraining`, fits the lip-sync expert
+that loss and the LSE metrics use.
 """
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import lightning
 import numpy as np
 import torch
 
-from facemotion.expression.emotion import EMOTIONS, compose_expression, emotion_pose
+from facemotion.expression.emotion import EMOTIONS, EmotionCondition, compose_expression, emotion_pose
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.face_models.names import ARKIT_52
+from facemotion.lipreading.evaluation import shifted_sync_accuracy
+from facemotion.lipreading.expert import SyncExpert
+from facemotion.lipreading.sync_data import SyncBatch, SyncTake
+from facemotion.lipreading.train_sync import SyncTrainingConfig, sync_contrastive_loss, sync_schedule
 from facemotion.losses.kl import kl_divergence
 from facemotion.losses.lip_reading import LipReadingLoss
 from facemotion.losses.vertex import lip_vertex_loss, masked_mse, velocity_mse
 from facemotion.metrics.arkit_curves import arkit_lip_lve_mm, lve_lip_region, pearson
 from facemotion.motion.speech_motion import SpeechMotionModel
+from facemotion.motion.windows import motion_in_windows
 from facemotion.training.data import TrainingTake
 
 
 @dataclass(frozen=True)
 class OptimConfig:
-    """Optimisation and loss weights (mirrored in ``configs/``).
+    """Optimisation and loss weights (mirrored in ``configs/``); stage ``sync`` reads the first three only.
 
     Attributes:
-        lr: peak learning rate of AdamW (linear warm-up, cosine decay: :func:`warmup_cosine`).
+        lr: peak learning rate of AdamW (linear warm-up, cosine decay: :func:`warmup_cosine`; stage ``sync``:
+            :func:`~facemotion.lipreading.train_sync.sync_schedule`).
         weight_decay: AdamW weight decay.
         max_steps: optimiser steps.
         velocity_weight: weight of the velocity error.
@@ -65,6 +72,15 @@ def warmup_cosine(max_steps: int, step: int) -> float:
     return 0.5 * (1.0 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, max_steps - warmup))))
 
 
+def _adamw(parameters: Iterable[torch.nn.Parameter], optim: OptimConfig, schedule: Callable[[int, int], float]):
+    """Lightning's optimiser dict: AdamW over the parameters that need gradients, its learning rate scaled by
+    ``schedule(optim.max_steps, step)`` at every step."""
+    parameters = [p for p in parameters if p.requires_grad]
+    optimizer = torch.optim.AdamW(parameters, lr=optim.lr, weight_decay=optim.weight_decay)
+    factor = torch.optim.lr_scheduler.LambdaLR(optimizer, functools.partial(schedule, optim.max_steps))
+    return {"optimizer": optimizer, "lr_scheduler": {"scheduler": factor, "interval": "step"}}
+
+
 class _Training(lightning.LightningModule):
     """Shared optimiser, and whole-take validation: jawOpen r and lip LVE (mm) through the default head.
 
@@ -77,11 +93,8 @@ class _Training(lightning.LightningModule):
         self.optim = optim
         self.validation_takes = list(validation)
 
-    def configure_optimizers(self):
-        parameters = [p for p in self.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW(parameters, lr=self.optim.lr, weight_decay=self.optim.weight_decay)
-        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, functools.partial(warmup_cosine, self.optim.max_steps))
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+    def configure_optimizers(self) -> dict:
+        return _adamw(self.parameters(), self.optim, warmup_cosine)
 
     def validation_step(self, index: torch.Tensor, batch_index: int) -> None:
         take = self.validation_takes[int(index[0])]
@@ -193,7 +206,7 @@ class MotionTraining(_Training):
             losses["lip_mm2"] = lip_vertex_loss(prediction, motion, self.lip_deltas)
             loss = loss + self.optim.lip_weight * losses["lip_mm2"]
             if self.lip_reading is not None:
-                # rendered as shown: generate() clips ARKit weights to [0, 1]
+                # rendered as shown: motion_in_windows() clips ARKit weights to [0, 1]
                 losses["lip_reading"] = self.lip_reading(prediction.clamp(0.0, 1.0), motion)
                 loss = loss + self.optim.lip_reading_weight * losses["lip_reading"]
         self.log_dict({f"train/{k}": v for k, v in losses.items()}, batch_size=len(motion))
@@ -204,10 +217,54 @@ class MotionTraining(_Training):
         return next(name for name in self.model.transformer.heads.dims if name not in ("arkit", "latent"))
 
     def predict_take(self, take: TrainingTake) -> np.ndarray:
-        representation = take.clip.representation
-        prediction = self.model.generate(take.clip.audio, take.keys, style=take.style, representation=representation)
-        self.model.train(self.training)
+        """The model's motion for the whole take (run in eval mode by Lightning's validation loop)."""
+        condition = EmotionCondition(style=take.style)
+        prediction = motion_in_windows(self.model, take.clip.audio, take.keys, condition, take.clip.representation)
         return prediction[: take.clip.n_frames]
+
+
+class SyncTraining(lightning.LightningModule):
+    """The lip-sync expert, self-supervised on synchrony (:mod:`~facemotion.lipreading.train_sync`).
+
+    Batches come from :class:`~facemotion.lipreading.train_sync.SyncWindows` through
+    :func:`~facemotion.lipreading.train_sync.collate_pairs`; the loss is
+    :func:`~facemotion.lipreading.train_sync.sync_contrastive_loss`, optimised by AdamW under
+    :func:`~facemotion.lipreading.train_sync.sync_schedule`. Validation: in-sync vs 200 ms-shifted accuracy of each
+    whole held-out take (``val/pairwise``, ``val/balanced``:
+    :func:`~facemotion.lipreading.evaluation.shifted_sync_accuracy`), never used to pick weights.
+
+    Args:
+        expert: the expert to train (:func:`~facemotion.lipreading.train_sync.new_sync_expert`).
+        optim: ``lr``, ``weight_decay`` and ``max_steps``.
+        config: ``min_shift`` of the loss.
+        validation: held-out rendered takes at the expert's fps and crop size.
+    """
+
+    def __init__(
+        self, expert: SyncExpert, optim: OptimConfig, config: SyncTrainingConfig, validation: Sequence[SyncTake] = ()
+    ):
+        super().__init__()
+        self.model = expert
+        self.optim = optim
+        self.min_shift = config.min_shift
+        self.validation_takes = list(validation)
+
+    def configure_optimizers(self) -> dict:
+        return _adamw(self.parameters(), self.optim, sync_schedule)
+
+    def training_step(self, batch: dict[str, torch.Tensor], batch_index: int) -> torch.Tensor:
+        loss, logits = sync_contrastive_loss(self.model, SyncBatch(**batch), self.min_shift)
+        size = len(batch["take"])
+        self.log_dict({"train/positive_logit": logits["positive"], "train/shifted_logit": logits["negative"]},
+                      batch_size=size)
+        self.log("train/loss", loss, prog_bar=True, batch_size=size)
+        return loss
+
+    def validation_step(self, index: torch.Tensor, batch_index: int) -> None:
+        take = self.validation_takes[int(index[0])]
+        take = replace(take, crops=take.crops.to(self.device), audio=take.audio.to(self.device))
+        accuracy = shifted_sync_accuracy(self.model, take)
+        self.log_dict({"val/pairwise": accuracy.pairwise, "val/balanced": accuracy.balanced}, batch_size=1)
 
 
 @functools.cache

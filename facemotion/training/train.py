@@ -1,13 +1,18 @@
 """`facemotion train`: a YAML config in, a trained model folder (config.json + model.safetensors) out.
 
-The YAML mirrors :class:`TrainingConfig`: ``stage`` (``prior`` or ``motion``), ``model``
+The YAML mirrors :class:`TrainingConfig`: ``stage`` (``prior``, ``motion`` or ``sync``), ``model``
 (:class:`~facemotion.motion.speech_motion.SpeechMotionConfig`), ``prior_checkpoint`` (stage ``motion``: the
 folder written by a ``prior`` run), ``init_checkpoint`` (stage ``motion``: a trained model folder to fine-tune,
-prior included, e.g. with the lip-reading loss), ``data`` (:class:`DataConfig`), ``optim``
-(:class:`~facemotion.training.modules.OptimConfig`) and ``trainer`` (:class:`TrainerConfig`). Relative paths
-are resolved from the YAML file's folder. Lightning runs the loop: progress bar, CSV and TensorBoard logs in
-``<output>/logs``, ``<output>/checkpoints/last.ckpt`` to resume from, seeds, and its DDP strategy for several
-processes, GPUs or machines (``trainer.strategy: ddp``, ``devices``, ``num_nodes``; gloo on CPU).
+prior included, e.g. with the lip-reading loss), ``expert`` (stage ``sync``, the lip-sync expert:
+:class:`~facemotion.lipreading.expert.SyncExpertConfig`), ``sync`` (stage ``sync``:
+:class:`~facemotion.lipreading.train_sync.SyncTrainingConfig`), ``data`` (:class:`DataConfig`), ``optim``
+(:class:`~facemotion.training.modules.OptimConfig`) and ``trainer`` (:class:`TrainerConfig`). It is read as an
+OmegaConf structured config: the YAML, then the ``--set`` overrides, are merged over the dataclasses' defaults,
+which checks every key and the type of every value, and come back as the frozen dataclasses. Relative paths
+are resolved from the YAML file's folder. Lightning runs the loop of every stage: progress bar, CSV and
+TensorBoard logs in ``<output>/logs``, ``<output>/checkpoints/last.ckpt`` to resume from, seeds, and its DDP
+strategy for several processes, GPUs or machines (``trainer.strategy: ddp``, ``devices``, ``num_nodes``; gloo on
+CPU).
 """
 
 import dataclasses
@@ -17,27 +22,34 @@ from pathlib import Path
 
 try:
     import lightning
+    import omegaconf
 except ModuleNotFoundError as error:  # an inference-only install: say how to get the training dependencies
     raise ModuleNotFoundError(
         "training needs Lightning, TensorBoard and openpyxl: pip install 'facemotion[train]'", name=error.name
     ) from error
 import torch
 import yaml
+from omegaconf import DictConfig, OmegaConf
 
 from facemotion.data import biwi, facegood, flame_sequences, vocaset
 from facemotion.data.clip import MotionClip
+from facemotion.lipreading.expert import SyncExpert, SyncExpertConfig
+from facemotion.lipreading.mouth_crops import MouthCropRenderer
+from facemotion.lipreading.sync_data import SyncTake, render_take
+from facemotion.lipreading.train_sync import SyncTrainingConfig, SyncWindows, collate_pairs, new_sync_expert
 from facemotion.motion.speech_motion import SpeechMotionConfig, SpeechMotionModel
 from facemotion.text.visemes import load_viseme_table
+from facemotion.timing import window_frames
 from facemotion.training.data import MotionWindows, collate_windows, prepare_takes
-from facemotion.training.modules import MotionTraining, OptimConfig, PriorTraining
+from facemotion.training.modules import MotionTraining, OptimConfig, PriorTraining, SyncTraining
 
-STAGES = ("prior", "motion")
+STAGES = ("prior", "motion", "sync")
 SAVE_DTYPES = ("float32", "float16", "bfloat16")
 
-DATASET_SPLITS: dict[str, tuple[tuple[str, ...] | str, tuple[str, ...] | str]] = {
+DATASET_SPLITS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "facegood": (facegood.FACEGOOD_TRAIN, facegood.FACEGOOD_VALIDATION),
-    "vocaset": ("train", "val"),
-    "biwi": ("train", "val"),
+    "vocaset": (("train",), ("val",)),
+    "biwi": (("train",), ("val",)),
     "mead": ((), ()),
 }
 """Each dataset's default (training, validation) takes: FACEGOOD take names, FaceFormer's split names for VOCASET
@@ -51,15 +63,16 @@ class DataConfig:
 
     Attributes:
         dataset: ``facegood`` (takes named in ``train``/``validation``), ``vocaset`` or ``biwi`` (split names,
-            e.g. ``train`` / ``val``), or ``mead`` (EMOTE-style pseudo-ground-truth; all of ``root`` is training).
+            e.g. ``[train]`` / ``[val]``), or ``mead`` (EMOTE-style pseudo-ground-truth; all of ``root`` is
+            training). Stage ``sync`` renders ARKit takes: ``facegood``.
         root: the dataset folder.
-        train: take names (facegood) or one split name; None (the default) takes the dataset's own
-            (:data:`DATASET_SPLITS`).
-        validation: take names (facegood) or one split name, evaluated whole (never used to pick weights); None
-            takes the dataset's own. MEAD takes neither.
-        window_seconds: length of a training window.
-        batch_size: windows per batch (per process).
-        samples_per_epoch: windows drawn per epoch.
+        train: take names (facegood) or split names (vocaset, biwi: their clips together); None (the default)
+            takes the dataset's own (:data:`DATASET_SPLITS`, :attr:`splits`).
+        validation: take or split names, evaluated whole (never used to pick weights); None takes the dataset's
+            own. MEAD takes neither.
+        window_seconds: length of a training window (stage ``sync``: ``sync.frames``).
+        batch_size: windows per batch (per process); stage ``sync``: pairs of windows.
+        samples_per_epoch: windows drawn per epoch; stage ``sync``: pairs of windows.
         key_dropout: probability of a window without key motions.
         emotion_augment: lay FACS emotions over neutral ARKit speech.
         recognize_phonemes: key motions from recognised phones (False: audio only).
@@ -68,8 +81,8 @@ class DataConfig:
 
     dataset: str = "facegood"
     root: str = "../../shared/data/facegood"
-    train: tuple[str, ...] | str | None = None
-    validation: tuple[str, ...] | str | None = None
+    train: tuple[str, ...] | None = None
+    validation: tuple[str, ...] | None = None
     window_seconds: float = 4.0
     batch_size: int = 16
     samples_per_epoch: int = 1600
@@ -79,25 +92,17 @@ class DataConfig:
     num_workers: int = 0
 
     def __post_init__(self) -> None:
-        """Fill in the dataset's own splits where none are given, and check the names' kind.
-
-        Raises:
-            ValueError: for an unknown dataset, FACEGOOD takes that are not a list of quoted names, a VOCASET or
-                BIWI split that is not one name, or MEAD with splits.
-        """
+        """Raises: ValueError: for an unknown dataset, or MEAD with splits."""
         if self.dataset not in DATASET_SPLITS:
             raise ValueError(f"data.dataset must be one of {tuple(DATASET_SPLITS)}, got {self.dataset!r}")
-        defaults = DATASET_SPLITS[self.dataset]
-        for name, default in zip(("train", "validation"), defaults):
-            value = getattr(self, name)
-            if value is None:
-                object.__setattr__(self, name, value := default)
-            if self.dataset == "facegood" and not (isinstance(value, tuple) and all(isinstance(v, str) for v in value)):
-                raise ValueError(f"data.{name}: FACEGOOD takes are a list of quoted names, got {value!r}")
-            if self.dataset in ("vocaset", "biwi") and not isinstance(value, str):
-                raise ValueError(f"data.{name}: {self.dataset} takes one split name (e.g. {default!r}), got {value!r}")
-            if self.dataset == "mead" and value != ():
-                raise ValueError(f"data.{name}: MEAD trains on every sequence under data.root; give no {name}")
+        if self.dataset == "mead" and (self.train or self.validation):
+            raise ValueError("data.train, data.validation: MEAD trains on every sequence under data.root; give none")
+
+    @property
+    def splits(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The (training, validation) names: ``train`` and ``validation``, or the dataset's own where None."""
+        train, validation = DATASET_SPLITS[self.dataset]
+        return (train if self.train is None else self.train, validation if self.validation is None else self.validation)
 
 
 @dataclass(frozen=True)
@@ -129,59 +134,62 @@ class TrainerConfig:
     progress_bar: bool = True
     save_dtype: str = "float32"
 
+    def __post_init__(self) -> None:
+        """Raises: ValueError: for a save_dtype not in :data:`SAVE_DTYPES`."""
+        if self.save_dtype not in SAVE_DTYPES:
+            raise ValueError(f"trainer.save_dtype must be one of {SAVE_DTYPES}, got {self.save_dtype!r}")
+
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    """One training run (see the module docstring)."""
+    """One training run (see the module docstring); stage ``sync`` reads ``expert`` and ``sync``, the others
+    ``model`` and the checkpoints."""
 
     stage: str = "motion"
     model: SpeechMotionConfig = field(default_factory=SpeechMotionConfig)
     prior_checkpoint: str | None = None
     init_checkpoint: str | None = None
+    expert: SyncExpertConfig = field(default_factory=SyncExpertConfig)
+    sync: SyncTrainingConfig = field(default_factory=SyncTrainingConfig)
     data: DataConfig = field(default_factory=DataConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
 
+    def __post_init__(self) -> None:
+        """Raises: ValueError: for a stage not in :data:`STAGES`, or an init_checkpoint outside stage motion."""
+        if self.stage not in STAGES:
+            raise ValueError(f"stage must be one of {STAGES}, got {self.stage!r}")
+        if self.init_checkpoint is not None and self.stage != "motion":
+            raise ValueError("init_checkpoint fine-tunes a whole model: stage 'motion' only")
+
 
 def load_training_config(path: str | Path, overrides: typing.Sequence[str] = ()) -> TrainingConfig:
-    """Read a training YAML, apply ``section.key=value`` overrides (values parsed as YAML), resolve paths.
+    """Read a training YAML, merge ``section.key=value`` overrides (values parsed as YAML) over it, resolve paths.
+
+    Both are merged over :class:`TrainingConfig`'s defaults (OmegaConf), in that order; a mapping they give for a
+    free mapping of the dataclasses (``model.transformer.heads``) replaces it rather than adding keys to it.
 
     Raises:
         FileNotFoundError: when the file does not exist.
-        ValueError: for an unknown stage, section or key, or a malformed override.
+        ValueError: one line naming the file and the key, for an unknown key, a value of the wrong type or out of
+            range, malformed YAML or a malformed override.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"training config {path} not found")
-    values = yaml.safe_load(path.read_text()) or {}
-    for override in overrides:
-        key, sep, text = override.partition("=")
-        if not sep:
-            raise ValueError(f"an override is section.key=value, got {override!r}")
-        *sections, name = key.split(".")
-        target = values
-        for section in sections:
-            target = target.setdefault(section, {})
-        target[name] = yaml.safe_load(text)
+    malformed = [override for override in overrides if "=" not in override]
+    if malformed:
+        raise ValueError(f"an override is section.key=value, got {malformed[0]!r}")
     try:
-        config = TrainingConfig(
-            stage=values.get("stage", "motion"),
-            model=SpeechMotionConfig.from_dict(values.get("model", {})),
-            prior_checkpoint=values.get("prior_checkpoint"),
-            init_checkpoint=values.get("init_checkpoint"),
-            data=_dataclass(DataConfig, values.get("data", {})),
-            optim=_dataclass(OptimConfig, values.get("optim", {})),
-            trainer=_dataclass(TrainerConfig, values.get("trainer", {})),
-        )
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{path}: {error}") from None
-    if config.stage not in STAGES:
-        raise ValueError(f"{path}: stage must be one of {STAGES}, got {config.stage!r}")
-    if config.trainer.save_dtype not in SAVE_DTYPES:
-        raise ValueError(f"{path}: trainer.save_dtype must be one of {SAVE_DTYPES}, got {config.trainer.save_dtype!r}")
-    unknown = set(values) - {f.name for f in dataclasses.fields(TrainingConfig)}
-    if unknown:
-        raise ValueError(f"{path}: unknown sections {sorted(unknown)}")
+        config = OmegaConf.structured(TrainingConfig)
+        for values in (OmegaConf.load(path), OmegaConf.from_dotlist(list(overrides))):
+            config = _merge(config, values)
+        config = OmegaConf.to_object(config)
+    except omegaconf.errors.OmegaConfBaseException as error:
+        message = str(error).splitlines()[0]
+        raise ValueError(f"{path}: {error.full_key}: {message}" if error.full_key else f"{path}: {message}") from None
+    except (yaml.YAMLError, ValueError) as error:
+        raise ValueError(f"{path}: {' '.join(str(error).split())}") from None
     base = path.resolve().parent
     resolve = lambda p: None if p is None else str((base / p).resolve())  # noqa: E731
     return dataclasses.replace(
@@ -193,20 +201,76 @@ def load_training_config(path: str | Path, overrides: typing.Sequence[str] = ())
     )
 
 
+def _merge(config: DictConfig, values: DictConfig) -> DictConfig:
+    """``OmegaConf.merge(config, values)``, a free mapping that ``values`` gives replacing ``config``'s."""
+    _clear_given_mappings(config, values)
+    return OmegaConf.merge(config, values)
+
+
+def _clear_given_mappings(config: DictConfig, values: DictConfig) -> None:
+    """Empty, in place, each free mapping of ``config`` (a ``dict`` field, not a dataclass) that ``values`` sets."""
+    for key, value in values.items():
+        node = config.get(key)
+        if not (isinstance(value, DictConfig) and isinstance(node, DictConfig)):
+            continue
+        if OmegaConf.get_type(node) is dict:
+            with omegaconf.read_write(config):
+                config[key] = {}
+        else:
+            _clear_given_mappings(node, value)
+
+
 def train(config: TrainingConfig) -> Path:
     """Run one training stage and write ``<trainer.output>/`` (config.json + model.safetensors, logs, checkpoints).
 
     Returns:
-        The output folder (loadable with :meth:`SpeechMotionModel.from_pretrained`).
+        The output folder, loadable with :meth:`SpeechMotionModel.from_pretrained` (stage ``sync``:
+        :meth:`~facemotion.lipreading.expert.SyncExpert.from_pretrained`).
 
     Raises:
         FileNotFoundError: for missing data or prior checkpoint.
         ValueError: for a stage ``motion`` run whose model has a prior but neither ``prior_checkpoint`` nor
-            ``init_checkpoint``, an ``init_checkpoint`` in a ``prior`` run, or one whose config differs from ``model``;
-            for data the model does not fit (:func:`check_clips_fit`), before any training.
+            ``init_checkpoint``, or whose ``init_checkpoint``'s config differs from ``model``; for data the model
+            does not fit (:func:`check_clips_fit`; stage ``sync``: clips that are not ARKit, or too short for a pair
+            of windows), before any training.
     """
     lightning.seed_everything(config.trainer.seed, workers=True)
-    model = _initial_model(config)
+    module, loader = _sync_stage(config) if config.stage == "sync" else _motion_stage(config)
+    n_validation = len(module.validation_takes)
+    validation = torch.utils.data.DataLoader(range(n_validation), batch_size=1) if n_validation else None
+    trainer = _trainer(config.trainer, config.optim.max_steps, validation is not None)
+    resume = config.trainer.resume
+    if resume == "last":
+        resume = str(Path(config.trainer.output) / "checkpoints" / "last.ckpt")
+    trainer.fit(module, loader, validation, ckpt_path=resume)
+    output = Path(config.trainer.output)
+    if trainer.is_global_zero:
+        module.model.save_pretrained(output, getattr(torch, config.trainer.save_dtype))
+    return output
+
+
+def build_module(
+    config: TrainingConfig, model: SpeechMotionModel | SyncExpert, validation: typing.Sequence = ()
+) -> lightning.LightningModule:
+    """The LightningModule of the config's stage around ``model``.
+
+    Args:
+        config: the run.
+        model: a :class:`SpeechMotionModel` (stages ``prior``, ``motion``) or a :class:`SyncExpert` (``sync``).
+        validation: whole held-out takes (:class:`~facemotion.training.data.TrainingTake`; stage ``sync``:
+            :class:`~facemotion.lipreading.sync_data.SyncTake`).
+
+    Raises:
+        ValueError: as the stage's module, e.g. stage ``prior`` for a model without a prior.
+    """
+    if config.stage == "sync":
+        return SyncTraining(model, config.optim, config.sync, validation)
+    return (PriorTraining if config.stage == "prior" else MotionTraining)(model, config.optim, validation)
+
+
+def _motion_stage(config: TrainingConfig) -> tuple[lightning.LightningModule, torch.utils.data.DataLoader]:
+    """Stages ``prior`` and ``motion``: the model, its takes with key motions, random windows of them."""
+    model = initial_model(config)
     train_clips, validation_clips = load_clips(config.data)
     styles = sorted({clip.subject for clip in train_clips})
     check_clips_fit(model, train_clips + validation_clips, len(styles))
@@ -218,11 +282,9 @@ def train(config: TrainingConfig) -> Path:
     validation_takes = prepare_takes(validation_clips, styles, recognize, model.visemes)
     if config.stage == "motion" and config.init_checkpoint is None:
         model.transformer.fit_feature_statistics([take.clip.audio for take in train_takes])
-    stage = PriorTraining if config.stage == "prior" else MotionTraining
-    module = stage(model, config.optim, validation_takes)
     windows = MotionWindows(
         train_takes,
-        round(config.data.window_seconds * model.fps),
+        window_frames(config.data.window_seconds, model.fps),
         config.data.samples_per_epoch,
         config.data.emotion_augment,
         config.data.key_dropout,
@@ -230,23 +292,30 @@ def train(config: TrainingConfig) -> Path:
     loader = torch.utils.data.DataLoader(
         windows, config.data.batch_size, collate_fn=collate_windows, num_workers=config.data.num_workers
     )
-    validation = torch.utils.data.DataLoader(range(len(validation_takes)), batch_size=1) if validation_takes else None
-    trainer = _trainer(config.trainer, config.optim.max_steps, validation is not None)
-    resume = config.trainer.resume
-    if resume == "last":
-        resume = str(Path(config.trainer.output) / "checkpoints" / "last.ckpt")
-    trainer.fit(module, loader, validation, ckpt_path=resume)
-    output = Path(config.trainer.output)
-    if trainer.is_global_zero:
-        model.save_pretrained(output, getattr(torch, config.trainer.save_dtype))
-    return output
+    return build_module(config, model, validation_takes), loader
 
 
-def _initial_model(config: TrainingConfig) -> SpeechMotionModel:
-    """The model a run starts from: fresh, with a trained prior (``prior_checkpoint``), or a whole trained model."""
+def _sync_stage(config: TrainingConfig) -> tuple[SyncTraining, torch.utils.data.DataLoader]:
+    """Stage ``sync``: the takes rendered to mouth crops, a new expert normalised for them, pairs of windows."""
+    takes, held_out = load_sync_takes(config.data, config.expert.image_size)
+    expert = new_sync_expert(config.expert, takes)
+    windows = SyncWindows(takes, config.sync, config.data.samples_per_epoch)
+    loader = torch.utils.data.DataLoader(
+        windows, config.data.batch_size, collate_fn=collate_pairs, num_workers=config.data.num_workers
+    )
+    return build_module(config, expert, held_out), loader
+
+
+def initial_model(config: TrainingConfig) -> SpeechMotionModel:
+    """The model a ``prior`` or ``motion`` run starts from: fresh, with a trained prior (``prior_checkpoint``), or a
+    whole trained model (``init_checkpoint``), in train mode.
+
+    Raises:
+        FileNotFoundError, ValueError: for a checkpoint folder that is missing or does not load; ValueError for an
+            ``init_checkpoint`` whose config differs from ``model``, or stage ``motion`` with a prior and no
+            ``prior_checkpoint``.
+    """
     if config.init_checkpoint is not None:
-        if config.stage != "motion":
-            raise ValueError("init_checkpoint fine-tunes a whole model: stage 'motion' only")
         model = SpeechMotionModel.from_pretrained(config.init_checkpoint)
         if model.config != config.model:
             raise ValueError(f"{config.init_checkpoint}: its config differs from the run's model section")
@@ -265,12 +334,23 @@ def load_clips(data: DataConfig) -> tuple[list[MotionClip], list[MotionClip]]:
     Raises:
         FileNotFoundError, ValueError: as the dataset's loader.
     """
-    if data.dataset == "facegood":
-        return tuple([facegood.load_facegood(data.root, n) for n in names] for names in (data.train, data.validation))
     if data.dataset == "mead":
         return flame_sequences.load_mead_pseudo_gt(data.root), []
+    if data.dataset == "facegood":
+        return tuple([facegood.load_facegood(data.root, name) for name in names] for names in data.splits)
     load = {"vocaset": vocaset.load_vocaset, "biwi": biwi.load_biwi}[data.dataset]
-    return load(data.root, data.train), load(data.root, data.validation)
+    return tuple([clip for split in splits for clip in load(data.root, split)] for splits in data.splits)
+
+
+def load_sync_takes(data: DataConfig, image_size: int) -> tuple[list[SyncTake], list[SyncTake]]:
+    """The training and validation clips of ``data`` rendered to hard ``image_size`` x ``image_size`` mouth crops on
+    the default head (:class:`~facemotion.lipreading.mouth_crops.MouthCropRenderer`), for stage ``sync``.
+
+    Raises:
+        FileNotFoundError, ValueError: as :func:`load_clips`, and for clips that are not ARKit motion.
+    """
+    renderer = MouthCropRenderer(image_size=image_size)
+    return tuple([render_take(clip, renderer) for clip in clips] for clips in load_clips(data))
 
 
 def check_clips_fit(model: SpeechMotionModel, clips: typing.Sequence[MotionClip], n_styles: int) -> None:
@@ -325,12 +405,4 @@ def _trainer(settings: TrainerConfig, max_steps: int, validate: bool) -> lightni
         enable_progress_bar=settings.progress_bar,
         enable_model_summary=False,
         deterministic=False,
-    )
-
-
-def _dataclass(cls, values: dict):
-    """Build a flat dataclass from YAML values, lists becoming tuples where the field is a tuple."""
-    hints = typing.get_type_hints(cls)
-    return cls(
-        **{k: tuple(v) if isinstance(v, list) and "tuple" in str(hints.get(k)) else v for k, v in values.items()}
     )

@@ -1,5 +1,7 @@
 // Loads glTF files with three.js's GLTFLoader and reports what an application would see:
-// the morph target names, the clip duration and mesh.morphTargetInfluences after AnimationMixer.setTime(t).
+// the morph target names, the clip duration and mesh.morphTargetInfluences after AnimationMixer.setTime(t);
+// for a skinned head, the local quaternions (x, y, z, w) of its joints (Neck, LeftEye, RightEye) and the posed
+// positions of chosen vertices (morph targets, then skinning: SkinnedMesh.getVertexPosition).
 // Driven by run_threejs.mjs, which calls window.facemotion.sample(...) and window.facemotion.render(...).
 import * as THREE from 'three';
 import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
@@ -23,12 +25,27 @@ function player(gltf) {
   return { clip, seek };
 }
 
-async function sample(url, times) {
+const JOINTS = ['Neck', 'LeftEye', 'RightEye'];
+
+async function sample(url, times, vertices = []) {
   const gltf = await new GLTFLoader().loadAsync(url);
   const mesh = morphMesh(gltf.scene);
   const { clip, seek } = player(gltf);
-  const influences = times.map((t) => { seek(t); return Array.from(mesh.morphTargetInfluences); });
+  const joints = JOINTS.map((name) => gltf.scene.getObjectByName(name)).filter((joint) => joint !== undefined);
+  const rotations = Object.fromEntries(joints.map((joint) => [joint.name, []]));
+  const positions = [];
+  const influences = times.map((t) => {
+    seek(t);
+    gltf.scene.updateMatrixWorld(true);
+    if (mesh.isSkinnedMesh) mesh.skeleton.update();
+    joints.forEach((joint) => rotations[joint.name].push(joint.quaternion.toArray()));
+    positions.push(vertices.map((i) => mesh.getVertexPosition(i, new THREE.Vector3()).toArray()));
+    return Array.from(mesh.morphTargetInfluences);
+  });
   return {
+    skinned: mesh.isSkinnedMesh === true,
+    joints: rotations,
+    positions,
     clipName: clip.name,
     duration: clip.duration,
     tracks: clip.tracks.map((track) => track.name),

@@ -1,6 +1,6 @@
 // Headless Chromium (the system's, given by path) opens gltf_threejs.html and runs its checks.
 // Usage: node run_threejs.mjs CONFIG.json
-// CONFIG: {chromium, userDataDir, pageUrl, files: [{url, times}], render: {url, time, width, height, png},
+// CONFIG: {chromium, userDataDir, pageUrl, files: [{url, times, vertices?}], render: {url, time, width, height, png},
 //          output}; writes {files: [sample results], render: {...}, console: [...]} to CONFIG.output.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -26,7 +26,7 @@ try {
   await page.waitForFunction(() => window.facemotionReady === true, null, { timeout: 20000 });
   const files = [];
   for (const file of config.files) {
-    files.push(await page.evaluate(({ url, times }) => window.facemotion.sample(url, times), file));
+    files.push(await page.evaluate(({ url, times, vertices }) => window.facemotion.sample(url, times, vertices), file));
   }
   const { url, time, width, height, png } = config.render;
   const render = await page.evaluate((args) => window.facemotion.render(...args), [url, time, width, height]);

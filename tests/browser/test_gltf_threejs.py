@@ -10,14 +10,17 @@ import json
 import shutil
 import subprocess
 import threading
+from dataclasses import replace
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.spatial.transform import Rotation
 
 from facemotion.animation import FaceAnimation
 from facemotion.exporters.gltf import export_gltf
+from facemotion.exporters.head_pose import HeadJoints, rotation_angles
 from facemotion.face_models.names import ARKIT_52
 
 HERE = Path(__file__).resolve().parent
@@ -52,6 +55,13 @@ def take(frames: int = 5) -> FaceAnimation:
     return FaceAnimation(fps=FPS, weights=weights)
 
 
+def turning_take(frames: int = 5) -> FaceAnimation:
+    """:func:`take` with the head (+-20 degrees) and the eyes (+-25 degrees) turning."""
+    rng = np.random.default_rng(4)
+    return replace(take(frames), head_rotation=rng.uniform(-20, 20, (frames, 3)).astype(np.float32),
+                   eye_rotation=rng.uniform(-25, 25, (frames, 2, 2)).astype(np.float32))
+
+
 @pytest.fixture(scope="module")
 def tools() -> tuple[str, str]:
     """(node, chromium); skips the module's tests before any work when a tool is missing."""
@@ -73,6 +83,7 @@ def files(head, tmp_path_factory):
     return {
         "sparse.glb": export_gltf(animation, folder / "sparse.glb", head),
         "dense.gltf": export_gltf(animation, folder / "dense.gltf", head, sparse=False),
+        "turning.glb": export_gltf(turning_take(), folder / "turning.glb", head),
     }
 
 
@@ -122,7 +133,8 @@ def threejs(tools, files, server, tmp_path_factory):
         "chromium": chromium,
         "userDataDir": str(folder / "profile"),
         "pageUrl": f"{server}/gltf_threejs.html",
-        "files": [{"url": f"{server}/data/{name}", "times": times.tolist()} for name in files],
+        "files": [{"url": f"{server}/data/{name}", "times": times.tolist(), "vertices": watched_vertices().tolist()}
+                  for name in files],
         "render": {"url": f"{server}/data/sparse.glb", "time": OPEN_MOUTH_FRAME / FPS, "width": 640,
                    "height": 640, "png": str(folder / "open_mouth.png")},
         "output": str(folder / "results.json"),
@@ -137,7 +149,18 @@ def threejs(tools, files, server, tmp_path_factory):
             "times": times, "png": folder / "open_mouth.png"}
 
 
-@pytest.mark.parametrize("name", ["sparse.glb", "dense.gltf"])
+def watched_vertices() -> np.ndarray:
+    """Vertex ids whose posed positions three.js reports: the nose tip, the chin (Multi-PIE landmarks 30, 8) and
+    the front-most vertex of each eyeball (its cornea)."""
+    from facemotion.face_models.arkit import ARKitRig
+
+    rig = ARKitRig.default()
+    eyes = HeadJoints.from_rig(rig).eye_vertex_ids
+    corneas = [int(ids[np.argmax(rig.neutral.numpy()[ids, 2])]) for ids in eyes]
+    return np.array([int(rig.landmark_vertex_ids[30]), int(rig.landmark_vertex_ids[8]), *corneas])
+
+
+@pytest.mark.parametrize("name", ["sparse.glb", "dense.gltf", "turning.glb"])
 def test_threejs_plays_our_weights(threejs, head, name):
     result = threejs["files"][name]
     animation = take()
@@ -145,12 +168,30 @@ def test_threejs_plays_our_weights(threejs, head, name):
     assert result["morphTargetDictionary"] == {shape: k for k, shape in enumerate(head.names)}
     assert result["vertexCount"] == head.n_vertices
     assert result["clipName"] == Path(name).stem
-    assert result["tracks"] == ["Face.morphTargetInfluences"]
+    rotations = [f"{joint}.quaternion" for joint in ("Neck", "LeftEye", "RightEye")] if name == "turning.glb" else []
+    assert result["tracks"] == ["Face.morphTargetInfluences", *rotations]
     assert result["duration"] == pytest.approx((animation.n_frames - 1) / FPS, abs=1e-6)
     played = np.array(result["influences"])
     np.testing.assert_allclose(played, expected_weights(animation, threejs["times"]), atol=1e-4)
     frames = animation.n_frames
     np.testing.assert_allclose(played[:frames], animation.weights, atol=1e-6)  # exact at frame times
+
+
+def test_threejs_turns_the_head_and_eyes_as_facemotion_does(threejs, head):
+    """The joints' quaternions after AnimationMixer.setTime(t / fps) give back the take's angles, and the skinned
+    mesh (morph targets, then the skin) puts the nose, the chin and the corneas where facemotion's pose does."""
+    result, animation = threejs["files"]["turning.glb"], turning_take()
+    assert result["skinned"]
+    frames = animation.n_frames
+    played = {name: Rotation.from_quat(np.array(result["joints"][name])[:frames]) for name in result["joints"]}
+    np.testing.assert_allclose(rotation_angles(played["Neck"]), animation.head_rotation, atol=1e-3)  # degrees
+    for e, name in enumerate(["LeftEye", "RightEye"]):
+        np.testing.assert_allclose(rotation_angles(played[name])[:, :2], animation.eye_rotation[:, e], atol=1e-3)
+    joints = HeadJoints.for_mesh(head)
+    rest = head.neutral[None].repeat(frames, 0)
+    rest = rest + np.einsum("tk,kvc->tvc", animation.weights, head.deltas)
+    expected = joints.pose(rest, animation.head_rotation, animation.eye_rotation)[:, watched_vertices()]
+    np.testing.assert_allclose(np.array(result["positions"])[:frames], expected, atol=2e-6)
 
 
 def test_threejs_renders_the_open_mouth_frame(threejs):

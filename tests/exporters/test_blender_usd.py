@@ -2,7 +2,8 @@
 
 Blender 5.0 turns the SkelAnimation's ``blendShapeWeights`` into an action on the mesh's shape keys (one key
 per time code, time code t -> frame t) and the jointless Skeleton into an empty Armature object; the mesh
-is not parented to it and has no Armature modifier. Needs ``make blender-env``; skips without it.
+is not parented to it and has no Armature modifier. A take with head and eye rotations gets joints: Blender makes
+their bones, keys their rotations and skins the mesh to them. Needs ``make blender-env``; skips without it.
 """
 
 import json
@@ -87,3 +88,19 @@ def test_default_head(blender_python, tmp_path):
     np.testing.assert_allclose(face["world_min"], to_blender_axes(mesh.neutral).min(0), atol=1e-6)
     np.testing.assert_allclose(face["world_max"], to_blender_axes(mesh.neutral).max(0), atol=1e-6)
     np.testing.assert_allclose(np.array(face["values"])[:, 1:], animation.weights, atol=1e-4)
+
+
+def test_blender_turns_the_joints_and_the_mesh(blender_python, tmp_path, turning, grid_joints, bone_angles):
+    """Blender's USD importer builds an armature from the joints, with their rotations, and skins the mesh to it."""
+    mesh = grid_mesh()
+    animation, joints = turning(random_animation(frames=6)), grid_joints(mesh)
+    dump = read_back(blender_python, export_usd(animation, tmp_path / "head.usdc", mesh, joints=joints), tmp_path,
+                     vertices=True)
+    assert dump["armatures"][0]["bones"] == ["Neck", "LeftEye", "RightEye"]
+    angles = bone_angles(dump)
+    np.testing.assert_allclose(angles["Neck"], animation.head_rotation, atol=1e-3)  # degrees; asked: 0.1
+    for e, name in enumerate(["LeftEye", "RightEye"]):
+        np.testing.assert_allclose(angles[name][:, :2], animation.eye_rotation[:, e], atol=1e-3)
+    rest = mesh.neutral + np.einsum("tk,kvc->tvc", animation.weights, mesh.deltas)
+    posed = joints.pose(rest, animation.head_rotation, animation.eye_rotation)
+    np.testing.assert_allclose(np.array(the_mesh(dump)["vertices"]), to_blender_axes(posed), atol=1e-6)

@@ -16,6 +16,7 @@ import pytest
 from facemotion.animation import FaceAnimation
 from facemotion.exporters import fbx
 from facemotion.exporters.fbx import BlenderError, BlenderNotFoundError, export_fbx, run_blender_script
+from facemotion.exporters.head_pose import HeadJoints
 from facemotion.face_models.names import ARKIT_52
 from facemotion.testing import grid_mesh, random_animation
 
@@ -189,6 +190,50 @@ def test_overwrites_an_existing_file(blender_python, tmp_path):
     export_fbx(random_animation(), target, grid_mesh(), blender_python=blender_python)
     assert target.read_bytes()[:18] == b"Kaydara FBX Binary"
     assert os.listdir(tmp_path) == ["head.fbx"]
+
+
+def turned_vertices(mesh, animation, joints):
+    """(T, V, 3) facemotion's pose of the take (blendshapes, eyes, head), in Blender's axes."""
+    rest = mesh.neutral + np.einsum("tk,kvc->tvc", mesh_weights(animation, mesh), mesh.deltas)
+    return to_blender_axes(joints.pose(rest, animation.head_rotation, animation.eye_rotation))
+
+
+@pytest.mark.blender
+@pytest.mark.parametrize("scale", [1.0, 100.0])
+def test_blender_turns_the_bones_and_the_mesh_as_facemotion_does(blender_python, tmp_path, scale, turning,
+                                                                  grid_joints, bone_angles):
+    mesh = grid_mesh()
+    animation, joints = turning(random_animation(frames=6)), grid_joints(mesh)
+    path = export_fbx(animation, tmp_path / "head.fbx", mesh, scale=scale, blender_python=blender_python,
+                      joints=joints)
+    dump = read_back(blender_python, path, tmp_path, first=0, count=6, vertices=True)
+    assert sorted(dump["objects"]) == [["Face", "MESH"], ["Skeleton", "ARMATURE"]]
+    assert dump["armatures"][0]["bones"] == ["Neck", "LeftEye", "RightEye"]
+    angles = bone_angles(dump)
+    np.testing.assert_allclose(angles["Neck"], animation.head_rotation, atol=1e-3)  # degrees; asked: 0.1
+    for e, name in enumerate(["LeftEye", "RightEye"]):
+        np.testing.assert_allclose(angles[name][:, :2], animation.eye_rotation[:, e], atol=1e-3)
+        np.testing.assert_allclose(angles[name][:, 2], 0.0, atol=1e-3)
+    face = the_mesh(dump)
+    np.testing.assert_allclose(np.array(face["vertices"]), turned_vertices(mesh, animation, joints), atol=1e-6)
+    np.testing.assert_allclose(face["local_min"], mesh.neutral.min(0) * scale, atol=1e-5)  # the file holds our axes
+    np.testing.assert_allclose(np.array(face["values"])[:, 1:], animation.weights, atol=1e-4)
+
+
+@pytest.mark.blender
+def test_default_head_turns_with_its_eyes(blender_python, tmp_path, turning, bone_angles):
+    from facemotion.face_models.arkit import ARKitRig
+
+    rig = ARKitRig.default()
+    mesh, animation = rig.mesh, turning(random_animation(frames=3))
+    path = export_fbx(animation, tmp_path / "head.fbx", mesh, blender_python=blender_python)  # eyes found
+    dump = read_back(blender_python, path, tmp_path, first=0, count=3, vertices=True)
+    angles = bone_angles(dump)
+    np.testing.assert_allclose(angles["Neck"], animation.head_rotation, atol=1e-3)
+    np.testing.assert_allclose(np.stack([angles["LeftEye"][:, :2], angles["RightEye"][:, :2]], 1),
+                               animation.eye_rotation, atol=1e-3)
+    expected = turned_vertices(mesh, animation, HeadJoints.from_rig(rig))
+    np.testing.assert_allclose(np.array(the_mesh(dump)["vertices"]), expected, atol=1e-5)
 
 
 # ------------------------------------------------------------------------------ no Blender needed

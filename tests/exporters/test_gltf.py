@@ -6,16 +6,18 @@ import numpy as np
 import pygltflib as gl
 import pytest
 from pygltflib import validator
+from scipy.spatial.transform import Rotation
 
 from facemotion.animation import FaceAnimation
 from facemotion.exporters.gltf import export_gltf, vertex_normals
+from facemotion.exporters.head_pose import rotation_angles
 from facemotion.face_models.base import BlendshapeMesh
 from facemotion.face_models.names import ARKIT_52
 from facemotion.testing import grid_mesh, random_animation
 
 FPS = 30.0
 DTYPES = {gl.UNSIGNED_BYTE: np.uint8, gl.UNSIGNED_SHORT: np.uint16, gl.UNSIGNED_INT: np.uint32, gl.FLOAT: np.float32}
-WIDTHS = {gl.SCALAR: 1, gl.VEC3: 3}
+WIDTHS = {gl.SCALAR: 1, gl.VEC3: 3, gl.VEC4: 4, gl.MAT4: 16}
 
 
 def load(path):
@@ -212,3 +214,46 @@ def test_an_error_while_encoding_json_leaves_no_file(tmp_path, monkeypatch):
     with pytest.raises(MemoryError, match="out of memory"):
         export_gltf(random_animation(), tmp_path / "take.gltf", grid_mesh())
     assert os.listdir(tmp_path) == []
+
+
+# ---------------------------------------------------------------------------------------- head and eye rotations
+
+
+@pytest.mark.filterwarnings("ignore:pygltf.utils.validator is a provisional function")
+@pytest.mark.parametrize("suffix", [".glb", ".gltf"])
+def test_joint_rotations_read_back_through_pygltflib(tmp_path, suffix, turning, grid_joints):
+    mesh = grid_mesh()
+    animation, joints = turning(random_animation(frames=6)), grid_joints(mesh)
+    gltf, blob = load(export_gltf(animation, tmp_path / f"take{suffix}", mesh, joints=joints))
+    validator.validate(gltf)
+    names = [node.name for node in gltf.nodes]
+    assert names == ["Face", "Neck", "LeftEye", "RightEye"] and gltf.scenes[0].nodes == [0, 1]
+    assert gltf.nodes[1].children == [2, 3] and gltf.nodes[0].skin == 0
+    np.testing.assert_allclose(gltf.nodes[1].translation, joints.neck, atol=1e-7)
+    np.testing.assert_allclose(gltf.nodes[2].translation, joints.eye_centres[0] - joints.neck, atol=1e-7)
+    (skin,) = gltf.skins
+    assert skin.joints == [1, 2, 3]
+    inverse_bind = read_accessor(gltf, blob, skin.inverseBindMatrices).reshape(3, 4, 4).transpose(0, 2, 1)
+    np.testing.assert_allclose(inverse_bind[:, :3, 3], -np.vstack([joints.neck, joints.eye_centres]), atol=1e-7)
+    attributes = gltf.meshes[0].primitives[0].attributes
+    assert read_accessor(gltf, blob, attributes.JOINTS_0)[:, 0].tolist() == [2, 0, 1, 2, 0, 1, 0, 0, 0]
+    np.testing.assert_array_equal(read_accessor(gltf, blob, attributes.WEIGHTS_0), [[1, 0, 0, 0]] * 9)
+
+    (clip,) = gltf.animations
+    rotations = {}
+    for channel in clip.channels[1:]:
+        sampler = clip.samplers[channel.sampler]
+        assert channel.target.path == "rotation" and sampler.interpolation == gl.ANIM_LINEAR
+        times = read_accessor(gltf, blob, sampler.input)[:, 0]
+        np.testing.assert_allclose(times, np.arange(6) / FPS, atol=1e-7)
+        rotations[names[channel.target.node]] = Rotation.from_quat(read_accessor(gltf, blob, sampler.output))
+    np.testing.assert_allclose(rotation_angles(rotations["Neck"]), animation.head_rotation, atol=1e-3)  # degrees
+    for e, name in enumerate(["LeftEye", "RightEye"]):
+        np.testing.assert_allclose(rotation_angles(rotations[name])[:, :2], animation.eye_rotation[:, e], atol=1e-3)
+
+
+def test_a_take_without_rotations_has_no_skin_and_one_channel(tmp_path):
+    gltf, _ = load(export_gltf(random_animation(), tmp_path / "take.glb", grid_mesh()))
+    assert [node.name for node in gltf.nodes] == ["Face"] and gltf.skins == []
+    assert gltf.meshes[0].primitives[0].attributes.JOINTS_0 is None
+    assert len(gltf.animations[0].channels) == 1

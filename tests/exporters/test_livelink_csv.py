@@ -1,5 +1,6 @@
 import csv
 import os
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -137,3 +138,49 @@ def test_only_arkit_52_animations_are_written(tmp_path):
     with pytest.raises(FileNotFoundError, match="output folder does not exist"):
         export_livelink_csv(make_animation(), tmp_path / "missing" / "take.csv")
     assert os.listdir(tmp_path) == []
+
+
+# ---------------------------------------------------------------------------------------- head and eye rotations
+
+
+def test_rotations_round_trip(tmp_path, turning):
+    animation = turning(make_animation(frames=200, fps=60.0))
+    back = read_livelink_csv(export_livelink_csv(animation, tmp_path / "take.csv"))
+    np.testing.assert_allclose(back.head_rotation, animation.head_rotation, atol=1e-6)  # degrees; asked: 0.1
+    np.testing.assert_allclose(back.eye_rotation, animation.eye_rotation, atol=1e-6)
+    np.testing.assert_allclose(back.weights, animation.weights, atol=1e-9)
+
+
+def test_rotation_columns_are_degrees_over_180_with_the_apps_signs(tmp_path):
+    """Head pitch 9 (chin down), yaw 18 (to the character's left), roll -36; left eye looking down 4.5 and to the
+    character's left 27, right eye up 9 and to the character's right 13.5: the app's columns, value = degrees / 180."""
+    head = np.array([[9.0, 18.0, -36.0]], np.float32)
+    eyes = np.array([[[4.5, 27.0], [-9.0, -13.5]]], np.float32)
+    animation = replace(make_animation(frames=1), head_rotation=head, eye_rotation=eyes)
+    rows = read_rows(export_livelink_csv(animation, tmp_path / "take.csv"))
+    written = dict(zip(rows[0][-9:], map(float, rows[1][-9:])))
+    assert written == pytest.approx({
+        "HeadYaw": 0.1, "HeadPitch": 0.05, "HeadRoll": -0.2,
+        "LeftEyeYaw": 0.15, "LeftEyePitch": 0.025, "LeftEyeRoll": 0.0,
+        "RightEyeYaw": -0.075, "RightEyePitch": -0.05, "RightEyeRoll": 0.0,
+    }, abs=1e-10)
+
+
+def test_a_take_with_only_head_rotation_writes_still_eyes(tmp_path):
+    animation = replace(make_animation(frames=3), head_rotation=np.full((3, 3), 9.0, np.float32))
+    back = read_livelink_csv(export_livelink_csv(animation, tmp_path / "take.csv"), fps=60.0)
+    np.testing.assert_allclose(back.head_rotation, animation.head_rotation, atol=1e-6)
+    assert back.eye_rotation is None
+
+
+def test_a_take_without_rotations_reads_back_without(tmp_path):
+    back = read_livelink_csv(export_livelink_csv(make_animation(frames=3), tmp_path / "take.csv"), fps=60.0)
+    assert back.head_rotation is None and back.eye_rotation is None
+
+
+def test_a_take_without_rotation_columns_reads(tmp_path):
+    path = export_livelink_csv(make_animation(frames=3), tmp_path / "take.csv")
+    rows = read_rows(path)
+    with open(path, "w", newline="") as f:
+        csv.writer(f).writerows([row[:-9] for row in rows])
+    assert read_livelink_csv(path, fps=60.0).head_rotation is None

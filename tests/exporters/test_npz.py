@@ -94,3 +94,29 @@ def test_flame_parameters_round_trip(tmp_path):
     back = read_npz(export_npz(animation, tmp_path / "take.npz"))
     np.testing.assert_array_equal(back.flame_expression, animation.flame_expression)
     np.testing.assert_array_equal(back.flame_jaw_pose, animation.flame_jaw_pose)
+
+
+def test_rotations_round_trip(tmp_path, turning):
+    animation = turning(make_animation())
+    back = read_npz(export_npz(animation, tmp_path / "take.npz"))
+    np.testing.assert_array_equal(back.head_rotation, animation.head_rotation)
+    np.testing.assert_array_equal(back.eye_rotation, animation.eye_rotation)
+    assert back.head_rotation.dtype == np.float32
+
+
+def test_a_take_without_rotations_stores_none(tmp_path):
+    path = export_npz(make_animation(), tmp_path / "take.npz")
+    with np.load(path) as archive:
+        assert "head_rotation" not in archive.files and "eye_rotation" not in archive.files
+    back = read_npz(path)
+    assert back.head_rotation is None and back.eye_rotation is None
+
+
+def test_rotations_of_the_wrong_shape_are_not_a_take(tmp_path):
+    path = tmp_path / "take.npz"
+    export_npz(make_animation(), path)
+    with np.load(path) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    np.savez(path, **arrays, head_rotation=np.zeros((5, 3), np.float32))
+    with pytest.raises(ValueError, match=r"not a facemotion take.*head_rotation must be .* shape \(12, 3\)"):
+        read_npz(path)

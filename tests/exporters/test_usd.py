@@ -4,9 +4,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from pxr import Usd, UsdGeom, UsdMedia, UsdSkel
+from scipy.spatial.transform import Rotation
 
 from facemotion.animation import FaceAnimation
 from facemotion.exporters import usd
+from facemotion.exporters.head_pose import HeadJoints, rotation_angles
 from facemotion.exporters.usd import export_usd
 from facemotion.face_models.names import ARKIT_52
 from facemotion.testing import grid_mesh, random_animation
@@ -227,3 +229,100 @@ def test_a_usdz_cut_short_is_an_error_not_a_file(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="could not package .*take.usdz"):
         export_usd(random_animation(), tmp_path / "take.usdz", grid_mesh())
     assert os.listdir(tmp_path) == []
+
+
+# ---------------------------------------------------------------------------------------- head and eye rotations
+
+
+def joint_angles(stage, t):
+    """(head (3,), eyes (2, 2)) degrees of the joints' local rotations at frame t, as UsdSkel computes them."""
+    cache = UsdSkel.Cache()
+    cache.Populate(UsdSkel.Root(stage.GetDefaultPrim()), Usd.PrimDefaultPredicate)
+    query = cache.GetSkelQuery(UsdSkel.Skeleton(stage.GetPrimAtPath("/Head/Skeleton")))
+    assert list(query.GetJointOrder()) == ["Neck", "Neck/LeftEye", "Neck/RightEye"]
+    quats = [m.ExtractRotationQuat() for m in query.ComputeJointLocalTransforms(Usd.TimeCode(t))]
+    angles = rotation_angles(Rotation.from_quat([[*q.GetImaginary(), q.GetReal()] for q in quats]))
+    assert np.abs(angles[1:, 2]).max() < 1e-3  # eyes do not roll
+    return angles[0], angles[1:, :2]
+
+
+def posed(mesh, animation, joints, t):
+    """(V, 3) the blendshape pose of frame t, eyes and head turned by ``joints``."""
+    rest = mesh.neutral + np.einsum("k,kvc->vc", animation.weights[t], mesh.deltas)
+    return joints.pose(rest[None], animation.head_rotation[t:t + 1], animation.eye_rotation[t:t + 1])[0]
+
+
+@pytest.mark.parametrize("suffix", [".usda", ".usdc", ".usdz"])
+def test_joint_rotations_read_back_through_usdskel(tmp_path, suffix, turning, grid_joints):
+    mesh, animation = grid_mesh(), turning(random_animation(frames=6))
+    stage = Usd.Stage.Open(str(export_usd(animation, tmp_path / f"head{suffix}", mesh, joints=grid_joints(mesh))))
+    for t in range(animation.n_frames):
+        head, eyes = joint_angles(stage, t)
+        np.testing.assert_allclose(head, animation.head_rotation[t], atol=1e-3)  # degrees; asked: 0.1
+        np.testing.assert_allclose(eyes, animation.eye_rotation[t], atol=1e-3)
+
+
+@pytest.mark.parametrize("units", ["m", "cm"])
+def test_usdskel_skinning_turns_the_default_head_as_facemotion_does(tmp_path, units, turning):
+    """UsdSkel.BakeSkinning (blendshapes, then the rigid joint binding) gives facemotion's posed vertices."""
+    from facemotion.face_models.arkit import ARKitRig
+
+    rig = ARKitRig.default()
+    mesh, animation, scale = rig.mesh, turning(random_animation(frames=3)), {"m": 1.0, "cm": 100.0}[units]
+    path = export_usd(animation, tmp_path / "head.usdc", mesh, scale=scale)  # the default head: eyes found
+    stage = Usd.Stage.Open(Usd.Stage.Open(str(path)).Flatten())
+    face = UsdSkel.BindingAPI(stage.GetPrimAtPath("/Head/Face"))
+    assert np.bincount(np.array(face.GetJointIndicesPrimvar().Get())).tolist() == [mesh.n_vertices - 3140, 1570, 1570]
+    assert UsdSkel.BakeSkinning(stage.Traverse())
+    points = UsdGeom.Mesh(stage.GetPrimAtPath("/Head/Face")).GetPointsAttr()
+    joints = HeadJoints.from_rig(rig)
+    for t in range(animation.n_frames):
+        np.testing.assert_allclose(np.array(points.Get(Usd.TimeCode(t))) / scale, posed(mesh, animation, joints, t),
+                                   atol=1e-6)
+
+
+def test_point_cache_turns_the_mesh_by_xform_ops_and_the_eyes_in_its_points(tmp_path, turning, grid_joints):
+    mesh, animation = grid_mesh(), turning(random_animation(frames=4))
+    joints = grid_joints(mesh)
+    path = export_usd(animation, tmp_path / "cache.usda", mesh, point_cache=True, scale=100.0, joints=joints)
+    stage = Usd.Stage.Open(str(path))
+    face = UsdGeom.Mesh(stage.GetPrimAtPath("/Head/Face"))
+    ops = [op.GetOpName() for op in face.GetOrderedXformOps()]
+    assert ops == ["xformOp:translate:pivot", "xformOp:rotateZXY", "!invert!xformOp:translate:pivot"]
+    for t in range(animation.n_frames):
+        matrix = np.array(face.ComputeLocalToWorldTransform(Usd.TimeCode(t)))  # row vectors
+        np.testing.assert_allclose(rotation_angles(Rotation.from_matrix(matrix[:3, :3].T))[0],
+                                   animation.head_rotation[t], atol=1e-3)
+        points = np.array(face.GetPointsAttr().Get(Usd.TimeCode(t)))
+        world = (points @ matrix[:3, :3] + matrix[3, :3]) / 100.0
+        np.testing.assert_allclose(world, posed(mesh, animation, joints, t), atol=1e-7)
+        for e, ids in enumerate(joints.eye_vertex_ids):  # the eyes' rotation, read from the points alone
+            rest = mesh.neutral + np.einsum("k,kvc->vc", animation.weights[t], mesh.deltas)
+            centre = joints.eye_centres[e]
+            turned, _ = Rotation.align_vectors(points[ids] / 100.0 - centre, rest[ids] - centre)
+            np.testing.assert_allclose(rotation_angles(turned)[0, :2], animation.eye_rotation[t, e], atol=1e-3)
+
+
+def test_a_take_without_rotations_has_no_joints_and_no_xform_ops(tmp_path):
+    mesh, animation = grid_mesh(), random_animation()
+    stage = Usd.Stage.Open(str(export_usd(animation, tmp_path / "head.usda", mesh)))
+    assert list(UsdSkel.Skeleton(stage.GetPrimAtPath("/Head/Skeleton")).GetJointsAttr().Get()) == []
+    assert not stage.GetPrimAtPath("/Head/Face").GetAttribute("primvars:skel:jointIndices").HasAuthoredValue()
+    cache = Usd.Stage.Open(str(export_usd(animation, tmp_path / "cache.usda", mesh, point_cache=True)))
+    assert UsdGeom.Mesh(cache.GetPrimAtPath("/Head/Face")).GetOrderedXformOps() == []
+
+
+def test_eye_rotations_on_a_mesh_without_eyeballs_warn_and_the_head_still_turns(tmp_path, turning):
+    mesh, animation = grid_mesh(), turning(random_animation(frames=2))
+    with pytest.warns(UserWarning, match="eye rotations are not written"):
+        stage = Usd.Stage.Open(str(export_usd(animation, tmp_path / "head.usda", mesh)))
+    assert list(UsdSkel.Skeleton(stage.GetPrimAtPath("/Head/Skeleton")).GetJointsAttr().Get()) == ["Neck"]
+
+
+def test_usd_validators_report_nothing_with_joints(tmp_path, turning, grid_joints):
+    validation = pytest.importorskip("pxr.UsdValidation")
+    mesh = grid_mesh()
+    path = export_usd(turning(random_animation()), tmp_path / "head.usda", mesh, joints=grid_joints(mesh))
+    validators = validation.ValidationRegistry().GetOrLoadAllValidators()
+    errors = validation.ValidationContext(validators).Validate(Usd.Stage.Open(str(path)))
+    assert [error.GetMessage() for error in errors] == []

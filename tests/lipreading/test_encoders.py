@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from facemotion.lipreading.encoders import AudioSyncEncoder, TemporalConvNet, VisualSpeechEncoder, frames_covered
+from facemotion.lipreading.encoders import AudioSyncEncoder, TemporalConvNet, VisualSpeechEncoder
+from facemotion.timing import frames_centred_within
 
 
 def test_temporal_model_reaches_layers_times_half_kernel():
@@ -34,8 +35,8 @@ def test_audio_encoder_frames_and_alignment():
     torch.manual_seed(0)
     encoder = AudioSyncEncoder(fps=25.0, n_mels=20, hidden_dim=8, embedding_dim=5).eval()
     waveform = 0.1 * torch.randn(2, 16000)
-    assert frames_covered(16000, 25.0) == 25 and frames_covered(16000 - 320, 25.0) == 25
-    assert frames_covered(16000 - 321, 25.0) == 24  # frame 24's centre is at 0.98 s = sample 15680
+    assert frames_centred_within(16000, 25.0) == 25 and frames_centred_within(16000 - 320, 25.0) == 25
+    assert frames_centred_within(16000 - 321, 25.0) == 24  # frame 24's centre is at 0.98 s = sample 15680
     assert encoder(waveform).shape == (2, 25, 5)
     assert encoder(waveform, 10).shape == (2, 10, 5)
     with pytest.raises(ValueError, match="covers 25 frames"):

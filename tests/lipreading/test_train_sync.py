@@ -1,20 +1,36 @@
-"""Training the sync expert: it learns synchrony from synthetic takes; augmentation; the command's output."""
+"""Training the sync expert (stage ``sync`` of `facemotion train`): it learns synchrony from synthetic takes through
+the Lightning loop; windows, augmentation and normalisation; the command writes a folder the expert loads from."""
 
-import json
+from pathlib import Path
 
 import numpy as np
 import pytest
+import safetensors.torch
 import torch
 
-from facemotion.lipreading import train_sync
+from facemotion.cli import main
 from facemotion.lipreading.evaluation import shifted_sync_accuracy
 from facemotion.lipreading.expert import SyncExpert, SyncExpertConfig
 from facemotion.lipreading.sync_data import SyncTake
-from facemotion.lipreading.train_sync import SyncTrainingConfig, augment_crops, pixel_statistics, train_sync_expert
+from facemotion.lipreading.train_sync import (
+    SyncTrainingConfig,
+    SyncWindows,
+    augment_crops,
+    collate_pairs,
+    new_sync_expert,
+    pixel_statistics,
+)
+from facemotion.training import train as training
+from facemotion.training.train import load_training_config, train
 
+CONFIG = Path(__file__).resolve().parents[2] / "configs" / "facegood_sync_expert.yaml"
 TINY = SyncExpertConfig(
     image_size=16, stem_channels=4, trunk_channels=(8, 8, 8), n_mels=16, hidden_dim=16, embedding_dim=16
 )
+TINY_RUN = [
+    "expert.image_size=16", "expert.stem_channels=4", "expert.trunk_channels=[8, 8, 8]", "expert.n_mels=16",
+    "expert.hidden_dim=16", "expert.embedding_dim=16", "trainer.progress_bar=false", "trainer.log_every_n_steps=1",
+]
 
 
 def talking_take(name: str, n_frames: int, seed: int, size: int = 16) -> SyncTake:
@@ -33,22 +49,64 @@ def talking_take(name: str, n_frames: int, seed: int, size: int = 16) -> SyncTak
     return SyncTake(name, torch.from_numpy(crops), torch.from_numpy(audio.astype(np.float32)), 30.0)
 
 
-def test_the_expert_learns_synchrony_that_holds_on_a_new_take():
-    takes = [talking_take(f"train{i}", 300, seed=i) for i in range(2)]
-    config = SyncTrainingConfig(steps=60, pairs=4, frames=12, max_shift=9, lr=3e-3, shift_pixels=1)
-    expert = train_sync_expert(takes, config, TINY, log=lambda line: None)
-    assert not expert.training
+@pytest.fixture
+def synthetic_takes(monkeypatch):
+    """Stage ``sync`` trains on two synthetic takes and validates on a third instead of rendering FACEGOOD."""
+
+    def load_sync_takes(data, image_size):
+        train_takes = [talking_take(f"train{i}", 300, seed=i, size=image_size) for i in range(2)]
+        return train_takes, [talking_take("held-out", 300, seed=7, size=image_size)]
+
+    monkeypatch.setattr(training, "load_sync_takes", load_sync_takes)
+
+
+def test_the_expert_learns_synchrony_that_holds_on_a_new_take(tmp_path, synthetic_takes):
+    settings = ["optim.max_steps=60", "optim.lr=3e-3", "data.batch_size=4", "data.samples_per_epoch=120",
+                "sync.frames=12", "sync.max_shift=9", "sync.shift_pixels=1", "trainer.validate_every_n_epochs=1",
+                f"trainer.output={tmp_path / 'expert'}"]
+    expert = SyncExpert.from_pretrained(train(load_training_config(CONFIG, TINY_RUN + settings)))
     accuracy = shifted_sync_accuracy(expert, talking_take("held-out", 300, seed=7), clip_frames=15)
     assert accuracy.pairwise > 0.85 and accuracy.balanced > 0.7, accuracy
     untrained = shifted_sync_accuracy(SyncExpert(TINY).eval(), talking_take("held-out", 300, seed=7))
     assert untrained.pairwise < accuracy.pairwise
+    metrics = (tmp_path / "expert" / "logs" / "csv" / "version_0" / "metrics.csv").read_text()
+    assert "val/pairwise" in metrics and "train/loss" in metrics
 
 
-def test_training_refuses_takes_that_do_not_fit():
+def test_the_command_trains_and_writes_a_folder_the_expert_loads(tmp_path, synthetic_takes):
+    settings = ["optim.max_steps=2", "data.batch_size=2", "sync.frames=12", "sync.max_shift=6",
+                f"trainer.output={tmp_path / 'expert'}"]
+    assert main(["train", "--config", str(CONFIG), "--set", *TINY_RUN, *settings]) == 0
+    folder = tmp_path / "expert"
+    expert = SyncExpert.from_pretrained(folder)
+    assert expert.config.image_size == 16 and 0 < expert.config.pixel_mean < 1
+    assert expert.config.pixel_mean != SyncExpertConfig.pixel_mean  # measured on the training renders
+    stored = safetensors.torch.load_file(folder / "model.safetensors")
+    assert stored["log_scale"].dtype == torch.float16  # as shipped (trainer.save_dtype)
+    assert torch.load(folder / "checkpoints" / "last.ckpt", weights_only=False)["global_step"] == 2
+
+
+def test_a_new_expert_is_normalised_for_its_takes_and_refuses_takes_that_do_not_fit():
+    takes = [talking_take("a", 40, seed=0), talking_take("b", 40, seed=1)]
+    expert = new_sync_expert(TINY, takes)
+    assert (expert.config.pixel_mean, expert.config.pixel_std) == tuple(round(v, 4) for v in pixel_statistics(takes))
+    assert not torch.equal(expert.audio.mel_mean, SyncExpert(TINY).audio.mel_mean)
     with pytest.raises(ValueError, match="16x16 crops at 30.0 fps"):
-        train_sync_expert([talking_take("big", 40, seed=0, size=24)], SyncTrainingConfig(steps=1), TINY)
-    with pytest.raises(ValueError, match="at least one take"):
-        train_sync_expert([], SyncTrainingConfig(steps=1), TINY)
+        new_sync_expert(TINY, [talking_take("big", 40, seed=0, size=24)])
+    with pytest.raises(ValueError, match="at least one training take"):
+        new_sync_expert(TINY, [])
+
+
+def test_windows_come_in_shifted_pairs_of_one_take():
+    takes = [talking_take("a", 60, seed=0), talking_take("b", 80, seed=1)]
+    config = SyncTrainingConfig(frames=10, max_shift=4)
+    windows = SyncWindows(takes, config, pairs_per_epoch=7)
+    batch = collate_pairs([windows[i] for i in range(3)])
+    assert len(windows) == 7 and batch["crops"].shape == (6, 10, 16, 16) and batch["audio"].shape == (6, 5333)
+    assert torch.equal(batch["take"][0::2], batch["take"][1::2])
+    assert (batch["start"][0::2] - batch["start"][1::2]).abs().max() <= 4
+    with pytest.raises(ValueError, match="no take has the 83 frames"):
+        SyncWindows(takes, SyncTrainingConfig(frames=75, max_shift=4), pairs_per_epoch=7)
 
 
 def test_pixel_statistics_count_every_crop():
@@ -78,16 +136,3 @@ def test_augmentation_shifts_and_rescales_whole_windows():
         torch.Generator().manual_seed(0),
     )
     assert 0.7 <= gains.min() < 0.9 and 1.1 < gains.max() <= 1.3
-
-
-def test_the_command_trains_evaluates_and_writes_the_folder(tmp_path, monkeypatch):
-    def fake_takes(root, names, renderer):
-        return [talking_take(name, 120, seed=i, size=88) for i, name in enumerate(names)]
-
-    monkeypatch.setattr(train_sync, "load_takes", fake_takes)
-    train_sync.main(["--output", str(tmp_path / "expert"), "--steps", "2"])
-    expert = SyncExpert.from_pretrained(tmp_path / "expert")
-    assert expert.config.image_size == 88 and 0 < expert.config.pixel_mean < 1
-    record = json.loads((tmp_path / "expert" / "training.json").read_text())
-    assert record["training"]["steps"] == 2 and record["held_out"][0]["take"] == "1114_3_15"
-    assert 0 <= record["held_out"][0]["pairwise"] <= 1

@@ -2,15 +2,18 @@
 
 import dataclasses
 import json
+import shutil
 
 import numpy as np
 import pytest
 import torch
 
+from facemotion.expression.emotion import EmotionCondition
 from facemotion.motion.keymotion import key_motions
-from facemotion.motion.speech_motion import SpeechMotionConfig, SpeechMotionModel, overlap_add
+from facemotion.motion.speech_motion import SpeechMotionConfig, SpeechMotionModel
 from facemotion.motion.transformer import KeyMotionTokens, KeyMotionTransformer, KeyMotionTransformerConfig
 from facemotion.motion.vae import TemporalVAE, TemporalVAEConfig
+from facemotion.motion.windows import motion_in_windows, overlap_add
 from facemotion.text.phonemes import PhonemeSegment
 from facemotion.text.visemes import load_viseme_table
 
@@ -129,14 +132,15 @@ def test_generate_any_length_and_save_load_round_trip(model, tmp_path):
     rng = np.random.default_rng(0)
     waveform = rng.normal(0, 0.1, 16000 * 7 + 123).astype(np.float32)
     keys = keys_for([("B", 1.0, 1.1), ("AO", 1.1, 1.4), ("M", 5.0, 5.1)])
-    motion = model.generate(waveform, keys, "happy", 0.8, style=1)
+    happy = EmotionCondition("happy", 0.8, style=1)
+    motion = motion_in_windows(model, waveform, keys, happy)
     assert motion.shape == (int(np.ceil((16000 * 7 + 123) / 16000 * 30)), 52)
     assert 0 <= motion.min() and motion.max() <= 1
     folder = model.save_pretrained(tmp_path / "model")
     assert json.loads((folder / "config.json").read_text())["prior"]["content_dim"] == 4
     loaded = SpeechMotionModel.from_pretrained(folder)
-    np.testing.assert_array_equal(loaded.generate(waveform, keys, "happy", 0.8, style=1), motion)
-    assert not np.allclose(model.generate(waveform, keys, "sad", 0.8, style=1), motion)
+    np.testing.assert_array_equal(motion_in_windows(loaded, waveform, keys, happy), motion)
+    assert not np.allclose(motion_in_windows(model, waveform, keys, EmotionCondition("sad", 0.8, style=1)), motion)
 
 
 def test_the_viseme_table_travels_with_the_model(model, tmp_path):
@@ -151,18 +155,15 @@ def test_the_viseme_table_travels_with_the_model(model, tmp_path):
     assert SpeechMotionModel.from_pretrained(model.save_pretrained(folder)).visemes is None
 
 
-@pytest.mark.parametrize(
-    "kwargs, error",
-    [
-        ({"emotion": "joy"}, "emotion"),
-        ({"intensity": 1.5}, "intensity"),
-        ({"emotion": "neutral", "intensity": 0.5}, "neutral has no intensity"),
-        ({"style": 2}, "style"),
-    ],
-)
-def test_generate_refuses_bad_conditions(model, kwargs, error):
-    with pytest.raises(ValueError, match=error):
-        model.generate(np.zeros(16000, np.float32), **kwargs)
+def test_generation_refuses_a_style_the_prior_lacks_and_a_model_in_training_mode(model):
+    """(Emotion and intensity are checked by EmotionCondition: tests/expression/test_emotion.py.)"""
+    silence = np.zeros(16000, np.float32)
+    with pytest.raises(ValueError, match=r"style must be in \[0, 2\), got 2"):
+        motion_in_windows(model, silence, condition=EmotionCondition("happy", style=2))
+    with pytest.raises(ValueError, match="training mode"):
+        motion_in_windows(model.train(), silence)
+    assert model.training  # the mode is the caller's: generation never switches it
+    model.eval()
 
 
 def test_from_pretrained_errors(model, tmp_path):
@@ -193,9 +194,22 @@ def test_pretrained_speech_encoder_from_a_local_folder(tmp_path):
     assert model.transformer.audio.frame_rate == 50.0
     assert model(torch.randn(1, 16000), 30).shape == (1, 30, 52)
     folder = model.save_pretrained(tmp_path / "model")
+    shutil.rmtree(tmp_path / "encoder")  # the folder carries its encoder: the training machine's copy is not needed
+    assert json.loads((folder / "config.json").read_text())["transformer"]["speech_encoder"] == "speech_encoder"
     loaded = SpeechMotionModel.from_pretrained(folder)
     audio = torch.randn(1, 16000)
     torch.testing.assert_close(loaded(audio, 30), model.eval()(audio, 30))
+    assert not any(path.name.startswith(".staging") for path in (folder / "speech_encoder").iterdir())
+
+
+def test_a_speech_encoder_outside_the_model_folder_is_refused(tmp_path):
+    model = SpeechMotionModel(SpeechMotionConfig(TINY_TRANSFORMER, None))
+    folder = model.save_pretrained(tmp_path / "model")
+    config = json.loads((folder / "config.json").read_text())
+    config["transformer"]["speech_encoder"] = "/home/trainer/wav2vec2-base"
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match="config.json: the speech encoder '/home/trainer/wav2vec2-base' is not inside"):
+        SpeechMotionModel.from_pretrained(folder)
 
 
 def test_model_folder_says_what_it_holds(tmp_path):

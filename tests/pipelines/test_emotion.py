@@ -6,7 +6,6 @@ import pytest
 from facemotion.face_models.names import ARKIT_INDEX
 from facemotion.pipelines.speech_to_face import animate
 
-
 EMOTIONS = ("happy", "sad", "neutral")
 
 
@@ -61,6 +60,9 @@ def test_neutral_takes_no_intensity(speech_clips):
         animate(next(iter(speech_clips)), motion="learned", emotion="neutral", intensity=1.0)
 
 
-def test_emotion_needs_the_learned_motion(speech_clips):
-    with pytest.raises(ValueError, match="learned"):
-        animate(next(iter(speech_clips)), motion="procedural", emotion="happy", intensity=1.0)
+def test_procedural_motion_lays_the_emotion_recipe_over_the_same_words(speech_clips):
+    path, text = next((p, t) for p, t in speech_clips.items() if p.name == "arctic_a0007.wav")
+    neutral, happy = (animate(path, text, emotion=emotion).weights for emotion in ("neutral", "happy"))
+    assert channel(happy, "mouthSmileLeft", "mouthSmileRight") > channel(neutral, "mouthSmileLeft", "mouthSmileRight") + 0.2
+    jaw = ARKIT_INDEX["jawOpen"]
+    assert np.abs(happy[:, jaw] - neutral[:, jaw]).max() <= 0.05

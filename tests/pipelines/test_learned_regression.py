@@ -15,13 +15,14 @@ moves the take by up to 1.3e-3.
 """
 
 import dataclasses
-import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from facemotion.pipelines.speech_to_face import SpeechToFace, analyse_speech, default_motion_model
+from facemotion.pipelines.motion import LearnedMotion, default_motion_model
+from facemotion.pipelines.speech_analysis import analyse_speech
+from facemotion.pipelines.speech_to_face import SpeechToFace
 from facemotion.text.phonemes import PhonemeSegment
 from facemotion.text.visemes import load_viseme_table
 
@@ -46,22 +47,18 @@ def analysis(golden):
     return dataclasses.replace(analysis, phonemes=pinned)
 
 
-def learned_take(analysis, pipeline: SpeechToFace) -> np.ndarray:
-    n_frames = math.ceil(analysis.info.n_samples * FPS / analysis.info.sample_rate - 1e-9)
-    return pipeline.learned_motion(analysis.waveform, analysis, FPS, n_frames)
+def learned_take(analysis, motion: LearnedMotion) -> np.ndarray:
+    return SpeechToFace(motion, performance=None).animate_analysis(analysis, FPS).weights
 
 
 def test_shipped_learned_model_output_is_unchanged(analysis, golden):
-    weights = learned_take(analysis, SpeechToFace(model=default_motion_model()))
+    weights = learned_take(analysis, LearnedMotion(default_motion_model()))
     assert weights.dtype == np.float32 and weights.shape == golden["weights"].shape
     np.testing.assert_allclose(weights, golden["weights"], rtol=0, atol=1e-5)
 
 
-def test_the_pipeline_table_does_not_reach_a_model_with_its_own(analysis, golden):
-    table = load_viseme_table()
-    wide = dataclasses.replace(table, poses={v: np.minimum(p * np.float32(2), 1) for v, p in table.poses.items()})
-    weights = learned_take(analysis, SpeechToFace(visemes=wide, model=default_motion_model()))
-    np.testing.assert_allclose(weights, golden["weights"], rtol=0, atol=1e-5)
+def test_a_model_with_its_own_table_poses_its_keys_with_it():
+    assert LearnedMotion(default_motion_model()).visemes is default_motion_model().visemes
 
 
 def test_shipped_model_carries_its_viseme_table():

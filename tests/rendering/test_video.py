@@ -201,3 +201,55 @@ def test_an_abandoned_frame_generator_leaves_gradients_on():
     frames = render_frames(random_animation(frames=4), ARKitRig.default(), 16, batch_size=2)
     next(frames)
     assert torch.is_grad_enabled()
+
+
+# ---------------------------------------------------------------------------------------- head and eye rotations
+
+
+def turned(head=None, eyes=None) -> FaceAnimation:
+    """A still neutral face, one frame per row of ``head`` (degrees) or ``eyes``."""
+    frames = len(head if head is not None else eyes)
+    head, eyes = (None if angles is None else np.array(angles, np.float32) for angles in (head, eyes))
+    return FaceAnimation(25.0, np.zeros((frames, 52), np.float32), head_rotation=head, eye_rotation=eyes)
+
+
+def foreground(image: np.ndarray) -> np.ndarray:
+    """(H, W) bool: the pixels of the head (brighter than the 0.12 background by more than 10 levels)."""
+    return image.max(axis=-1) > round(0.12 * 255) + 10
+
+
+def test_the_preview_turns_the_head_the_way_the_convention_says(rig):
+    """Positive pitch nods the chin down (the head, above the neck pivot, drops in the frame), positive roll tilts
+    the head to the character's right shoulder (the viewer's left: the upper head moves left in the image), yaw
+    turns the face."""
+    size = 96
+    frames = np.concatenate(list(render_frames(
+        turned(head=[[0, 0, 0], [15, 0, 0], [-15, 0, 0], [0, 0, 15], [0, 0, -15], [0, 20, 0]]), rig, size)))
+    masks = [foreground(frame) for frame in frames]
+    mean_row = [np.nonzero(mask)[0].mean() for mask in masks]
+    upper_x = [np.nonzero(mask[: size // 3])[1].mean() for mask in masks]
+    assert mean_row[1] > mean_row[0] + 2 and mean_row[2] < mean_row[0] - 1  # chin down: the head drops; up: rises
+    assert upper_x[3] < upper_x[0] - 2 < upper_x[4] - 4  # roll to the right shoulder: the top goes to image left
+    assert (frames[5] != frames[0]).any()
+    np.testing.assert_array_equal(frames[0], next(render_frames(turned(head=[[0, 0, 0]]), rig, size))[0])
+
+
+def test_the_preview_turns_the_eyes_and_nothing_else(rig):
+    size = 96
+    still, looking = np.concatenate(list(render_frames(turned(eyes=[[[0, 0], [0, 0]], [[10, 25], [10, 25]]]),
+                                                       rig, size)))
+    changed = (still != looking).any(axis=-1)
+    ndc = full_face_camera(rig.neutral).project(rig.neutral[rig.region("eyes")][None])[0, :, :2].numpy()
+    cols, rows = (ndc[:, 0] + 1) / 2 * size, (1 - ndc[:, 1]) / 2 * size
+    inside = np.zeros_like(changed)
+    inside[int(rows.min()) - 2:int(np.ceil(rows.max())) + 2, int(cols.min()) - 2:int(np.ceil(cols.max())) + 2] = True
+    assert changed.sum() > 10 and not (changed & ~inside).any()
+
+
+def test_a_contact_sheet_shows_the_turned_frames(rig, tmp_path):
+    animation = turned(head=[[0, 0, 0], [0, 0, 20]])
+    sheet = contact_sheet(animation, tmp_path / "sheet.png", columns=2, rows=1, size=48, rig=rig)
+    tiles = np.concatenate(list(render_frames(animation, rig, 48)))
+    with av.open(str(sheet)) as container:
+        image = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    np.testing.assert_array_equal(image, np.concatenate(list(tiles), axis=1))

@@ -16,7 +16,6 @@ from facemotion.retarget.mapping import (
 from facemotion.testing import random_animation
 
 
-
 @pytest.mark.parametrize("name", SHIPPED_MAPPINGS)
 def test_every_shipped_mapping_loads(name):
     mapping = load_mapping(name)

@@ -15,7 +15,12 @@ from facemotion.pipelines.speech_to_face import animate
 from facemotion.text import recognition
 from facemotion.text.g2p import normalise_transcript
 from facemotion.text.recognition import (
-    RECOGNIZERS, CheckpointError, TranscriptSegment, Transcription, checkpoint_folder, recognize_speech,
+    RECOGNIZERS,
+    CheckpointError,
+    Transcription,
+    TranscriptSegment,
+    checkpoint_folder,
+    recognize_speech,
 )
 
 TINY = "whisper-tiny.en"
@@ -53,13 +58,13 @@ def test_whisper_base_detects_english_and_closes_the_lips(lj):
         assert gaps[frames_inside(phone.start, phone.end, animation.fps, animation.n_frames)].min() < 0.002, phone
 
 
-def test_language_other_than_english_falls_back_to_phone_recognition(lj, monkeypatch):
+def test_language_facemotion_does_not_speak_falls_back_to_phone_recognition(lj, monkeypatch):
     path, _ = lj
-    heard = Transcription("zh", 0.99, (TranscriptSegment("你好", 0.0, 9.0),))
-    monkeypatch.setattr(recognition, "transcribe", lambda waveform, recognizer: heard)
-    with pytest.warns(UserWarning, match="detected the language 'zh'.*phone recognition"):
+    heard = Transcription("ja", 0.99, (TranscriptSegment("こんにちは", 0.0, 9.0),))
+    monkeypatch.setattr(recognition, "transcribe", lambda waveform, recognizer, language=None: heard)
+    with pytest.warns(UserWarning, match="detected the language 'ja'.*phone recognition"):
         animation = animate(path)
-    assert animation.language == "zh"
+    assert animation.language == "ja"
     assert animation.phonemes and all(p.word is None for p in animation.phonemes)
 
 
@@ -67,7 +72,7 @@ def test_speech_whisper_leaves_untranscribed_is_phone_recognised(lj, monkeypatch
     path, text = lj
     words = text.split()
     heard = Transcription("en", 1.0, (TranscriptSegment(" ".join(words[:7]), 0.0, 2.8),))
-    monkeypatch.setattr(recognition, "transcribe", lambda waveform, recognizer: heard)
+    monkeypatch.setattr(recognition, "transcribe", lambda waveform, recognizer, language=None: heard)
     with pytest.warns(UserWarning, match="untranscribed at .* phone recognition there"):
         animation = animate(path)
     aligned = [p for p in animation.phonemes if p.word is not None]

@@ -8,8 +8,9 @@ import pytest
 from facemotion.data.biwi import BIWI_SPLITS
 from facemotion.data.vocaset import VOCASET_SPLITS
 from facemotion.motion.speech_motion import SpeechMotionModel
+from facemotion.motion.windows import motion_in_windows
 from facemotion.testing import write_mead_corpus, write_vertex_corpus
-from facemotion.training.train import DataConfig, load_training_config, train
+from facemotion.training.train import load_training_config, train
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 TINY = [
@@ -28,29 +29,8 @@ def smoke_run(config: str, root: Path, output: Path, *overrides: str) -> SpeechM
 
 
 def predicts(model: SpeechMotionModel, representation: str, width: int) -> None:
-    motion = model.generate(np.zeros(16000, np.float32), representation=representation)
+    motion = motion_in_windows(model, np.zeros(16000, np.float32), representation=representation)
     assert motion.shape == (round(model.fps), width) and np.isfinite(motion).all()
-
-
-@pytest.mark.parametrize(
-    ("dataset", "default_train", "default_validation"),
-    [("facegood", ("1114_2_01", "1114_2_02", "1114_2_03", "1114_2_04", "1114_2_05"), ("1114_3_15",)),
-     ("vocaset", "train", "val"), ("biwi", "train", "val"), ("mead", (), ())],
-)
-def test_each_dataset_has_its_own_default_splits(dataset, default_train, default_validation):
-    data = DataConfig(dataset=dataset)
-    assert (data.train, data.validation) == (default_train, default_validation)
-
-
-@pytest.mark.parametrize(("values", "message"), [
-    ({"dataset": "voca"}, "must be one of"),
-    ({"dataset": "vocaset", "train": ("train",)}, "one split name"),
-    ({"dataset": "facegood", "train": "1114_2_01"}, "list of quoted names"),
-    ({"dataset": "mead", "validation": "val"}, "give no validation"),
-])
-def test_splits_of_the_wrong_kind_are_refused(values, message):
-    with pytest.raises(ValueError, match=message):
-        DataConfig(**values)
 
 
 def test_vocaset_trains_with_its_shipped_config(tmp_path):

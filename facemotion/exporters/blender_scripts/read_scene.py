@@ -22,6 +22,9 @@ as an animation player would show it.
              keyframes ({data path: [[frame, value], ...]} of the action on the Key, if any; the path of
              a shape key's value is ``key_blocks["<name>"].value``), modifiers ([name, type]), parent,
              vertices (frames x V x 3 evaluated world-space positions, with --vertices)
+    armatures: one record per armature object: name, bones (names), rest (bones x 4x4 rows: each bone's rest
+             frame in world space, ``matrix_world @ bone.matrix_local``), pose (frames x bones x 4x4: the
+             evaluated pose frames, ``matrix_world @ pose_bone.matrix``); translations in Blender units
     objects: [name, type] of every object in the scene
     fbx:     (FBX only) the file as Blender's parser reads it: global_settings (UnitScaleFactor, TimeMode,
              CustomFrameRate, UpAxis, ...), ktime (FBX ticks per second) and channels ({BlendShapeChannel
@@ -73,6 +76,8 @@ def main() -> None:
     for record in records:
         record["values"] = []
         record["vertices"] = [] if args.vertices else None
+    armatures = [obj for obj in scene.objects if obj.type == "ARMATURE"]
+    skeletons = [describe_armature(obj) for obj in armatures]
     depsgraph = bpy.context.evaluated_depsgraph_get()
     for frame in frames:
         scene.frame_set(frame)
@@ -84,6 +89,8 @@ def main() -> None:
                 co = np.empty(len(evaluated.data.vertices) * 3, np.float64)
                 evaluated.data.vertices.foreach_get("co", co)
                 record["vertices"].append(to_world(evaluated, co.reshape(-1, 3)).tolist())
+        for obj, record in zip(armatures, skeletons):
+            record["pose"].append([matrix_rows(obj.matrix_world @ bone.matrix) for bone in obj.pose.bones])
 
     render = scene.render
     dump = {
@@ -93,6 +100,7 @@ def main() -> None:
             "unit_system": scene.unit_settings.system, "scale_length": scene.unit_settings.scale_length,
         },
         "meshes": records,
+        "armatures": skeletons,
         "objects": [[obj.name, obj.type] for obj in scene.objects],
         "fbx": read_fbx_records(args.source) if suffix == "fbx" else None,
     }
@@ -135,6 +143,21 @@ def describe(obj) -> dict:
         "modifiers": [[m.name, m.type] for m in obj.modifiers],
         "parent": obj.parent.name if obj.parent else None,
     }
+
+
+def describe_armature(obj) -> dict:
+    """Name, bone names and world-space rest frames of an armature object (``pose`` is filled frame by frame)."""
+    return {
+        "name": obj.name,
+        "bones": [bone.name for bone in obj.pose.bones],
+        "rest": [matrix_rows(obj.matrix_world @ bone.bone.matrix_local) for bone in obj.pose.bones],
+        "pose": [],
+    }
+
+
+def matrix_rows(matrix) -> list:
+    """A mathutils matrix as a list of rows."""
+    return [list(row) for row in matrix]
 
 
 def read_fbx_records(path: str) -> dict:

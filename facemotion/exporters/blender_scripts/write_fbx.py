@@ -9,7 +9,11 @@ Input arrays of ``IN.npz`` (written by ``facemotion.exporters.fbx``):
 - ``neutral`` (V, 3) float32 and ``deltas`` (K, V, 3) float32: metres, +Y up, +Z towards the viewer;
 - ``faces`` (F, 3) int64 triangles; ``names`` (K,) unicode blendshape names;
 - ``weights`` (T, K) float32 in [0, 1], one column per blendshape in the mesh's order;
-- ``fps`` () float64 frames per second; ``scale`` () float64 file units per metre (1 m, 100 cm).
+- ``fps`` () float64 frames per second; ``scale`` () float64 file units per metre (1 m, 100 cm);
+- only for a take with head or eye rotations (``facemotion.exporters.head_pose.JointTracks``): ``joint_names``
+  (J,) unicode, ``joint_parents`` (J,) int64 (-1 for the root), ``joint_positions`` (J, 3) float64 rest positions,
+  metres in our axes, ``joint_rotations`` (T, J, 4) float64 quaternions (x, y, z, w) relative to the parent and
+  ``vertex_joints`` (V,) int32 the one joint each vertex follows.
 
 What the scene holds when the exporter runs (the choices, and why):
 
@@ -34,6 +38,13 @@ What the scene holds when the exporter runs (the choices, and why):
   (linear interpolation), with slider range [0, 1]. The exporter writes, per shape, only the vertices whose
   offset exceeds 1e-6 of their coordinate (``shape_difference_exclude_similar``); a shape that moves
   nothing keeps one zero offset on vertex 0.
+- **Head and eye rotations** (only with the ``joint_*`` arrays): an armature object ``Skeleton`` with one bone
+  per joint (``Neck`` at the neck pivot, carrying the head rotation, ``LeftEye`` and ``RightEye`` at the eyeball
+  centres, children of ``Neck``), each bone pointing up (Blender +Z) with roll 0, so that its local axes are ours (+X the
+  character's left, +Y up, +Z out of the face) and a pose bone's ``rotation_quaternion`` is the joint's
+  rotation as facemotion writes it; the mesh is parented to the armature with an Armature modifier and one
+  vertex group per bone (weight 1); each quaternion component is keyed at every frame (linear). The FBX holds
+  the bones as LimbNodes with their animated ``Lcl Rotation`` and the mesh as a skin (Deformer/Cluster per bone).
 - **Speed**: the object's ``show_only_shape_key`` (the pin) is on, with the Basis active. The exporter bakes
   by calling ``scene.frame_set`` at every frame and reading each key's ``value``; unpinned, every call also
   mixes all shape keys into the evaluated mesh, which it never reads (it writes the original mesh and key
@@ -53,7 +64,8 @@ Exporter options that matter (Blender manual, "Import-Export: FBX", and ``io_sce
   per frame.
 - ``use_mesh_modifiers=False``: applying modifiers exports an evaluated copy of the mesh, without shape
   keys (the option's own warning); there are no modifiers here, and False keeps it so.
-- ``object_types={'MESH'}``, ``add_leaf_bones=False``: only the head, no extra bones.
+- ``object_types={'MESH'}`` (plus ``'ARMATURE'`` with rotations), ``add_leaf_bones=False``: only the head and
+  its bones, no extra leaf bones.
 - ``mesh_smooth_type='FACE'``: per-face smoothing of the smooth-shaded head, besides the normals; with
   "Normals Only" Unreal's importer warns that the file has no smoothing groups.
 
@@ -102,6 +114,13 @@ def main(source: str, target: str) -> None:
     obj.show_only_shape_key = True
     obj.active_shape_key_index = 0
     key_shapes(obj.data.shape_keys, names, weights)
+    rotated = "joint_names" in data
+    if rotated:
+        skeleton = build_armature(
+            scene, [str(name) for name in data["joint_names"]], data["joint_parents"], data["joint_positions"], scale
+        )
+        bind_to_armature(obj, skeleton, data["vertex_joints"])
+        key_bones(skeleton, data["joint_rotations"])
     timing["build"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -111,7 +130,7 @@ def main(source: str, target: str) -> None:
         use_selection=False,
         use_visible=False,
         use_active_collection=False,
-        object_types={"MESH"},
+        object_types={"MESH", "ARMATURE"} if rotated else {"MESH"},
         global_scale=1.0,
         apply_unit_scale=True,
         apply_scale_options="FBX_SCALE_ALL",
@@ -205,6 +224,66 @@ def key_shapes(shape_keys, names, weights) -> None:
         curve.keyframe_points.foreach_set("co", co.ravel())
         curve.keyframe_points.foreach_set("interpolation", interpolation)
         curve.update()
+
+
+def build_armature(scene, names, parents, positions, scale: float):
+    """An armature object ``Skeleton`` with one bone per joint at ``positions`` (J, 3) metres in our axes.
+
+    Every bone points up (Blender +Z, ``BONE_LENGTH`` long) with roll 0: its local X, Y, Z axes are our +X, +Y, +Z.
+    """
+    armature = bpy.data.armatures.new("Skeleton")
+    obj = bpy.data.objects.new("Skeleton", armature)
+    scene.collection.objects.link(obj)
+    bpy.context.view_layer.objects.active = obj
+    bpy.ops.object.mode_set(mode="EDIT")
+    bones = []
+    for name, parent, position in zip(names, parents, positions):
+        x, y, z = (float(c) * scale for c in position)
+        bone = armature.edit_bones.new(name)
+        bone.head, bone.tail, bone.roll = (x, -z, y), (x, -z, y + BONE_LENGTH * scale), 0.0
+        if parent >= 0:
+            bone.parent, bone.use_connect = bones[parent], False
+        bones.append(bone)
+    bpy.ops.object.mode_set(mode="OBJECT")
+    return obj
+
+
+BONE_LENGTH = 0.02
+"""Length of each bone, metres: any length works (bones only carry a frame); 2 cm is an eyeball's size."""
+
+
+def bind_to_armature(obj, skeleton, vertex_joints) -> None:
+    """Parent the mesh to the armature with an Armature modifier, one vertex group per bone with weight 1."""
+    obj.parent = skeleton
+    for j, bone in enumerate(skeleton.data.bones):  # in creation order, the order of vertex_joints
+        group = obj.vertex_groups.new(name=bone.name)
+        group.add([int(v) for v in np.flatnonzero(vertex_joints == j)], 1.0, "REPLACE")
+    modifier = obj.modifiers.new("Armature", "ARMATURE")
+    modifier.object = skeleton
+
+
+def key_bones(skeleton, rotations) -> None:
+    """Key each pose bone's ``rotation_quaternion`` (w, x, y, z) at frames 0 .. T-1 from (T, J, 4) (x, y, z, w)."""
+    action = bpy.data.actions.new("HeadRotation")
+    slot = action.slots.new(id_type="OBJECT", name="Skeleton")
+    skeleton.animation_data_create()
+    skeleton.animation_data.action = action
+    skeleton.animation_data.action_slot = slot
+    channelbag = anim_utils.action_ensure_channelbag_for_slot(action, slot)
+    linear = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
+    co = np.empty((len(rotations), 2), np.float32)
+    co[:, 0] = np.arange(len(rotations))
+    interpolation = np.full(len(rotations), linear, np.uint8)
+    for j, bone in enumerate(skeleton.pose.bones):  # in creation order, the order of rotations' joints
+        bone.rotation_mode = "QUATERNION"
+        path = f'pose.bones["{escape(bone.name)}"].rotation_quaternion'
+        for component, column in enumerate((3, 0, 1, 2)):  # Blender's w, x, y, z
+            curve = channelbag.fcurves.new(path, index=component)
+            curve.keyframe_points.add(len(rotations))
+            co[:, 1] = rotations[:, j, column]
+            curve.keyframe_points.foreach_set("co", co.ravel())
+            curve.keyframe_points.foreach_set("interpolation", interpolation)
+            curve.update()
 
 
 def escape(name: str) -> str:

@@ -1,0 +1,205 @@
+"""The languages facemotion speaks, and the words and IPA phones of a transcript in each.
+
+English keeps its own path (CMU Pronouncing Dictionary and gruut's US English, ARPAbet phones:
+:mod:`facemotion.text.g2p`). The other languages are pronounced by well-kept grapheme-to-phoneme libraries into
+the one IPA inventory of :mod:`facemotion.text.ipa`:
+
+- French, German, Spanish, Italian, Portuguese: gruut (Synesthesiam, https://github.com/rhasspy/gruut, MIT) with
+  its language packages ``gruut-lang-fr/-de/-es/-it/-pt`` (MIT): a lexicon and a CRF grapheme-to-phoneme model
+  each, numbers and abbreviations read out in the language; nothing is downloaded.
+- Mandarin: pypinyin (mozillazg, https://github.com/mozillazg/python-pinyin, MIT) gives each Han character its
+  pinyin syllable in context (its phrase dictionary chooses among readings), and pinyin-to-ipa (Stefan Taubert,
+  https://github.com/stefantaubert/pinyin-to-ipa, MIT) the syllable's IPA. Each character is one word.
+
+Words a library cannot pronounce (symbols outside the inventory, Latin letters or digits in Mandarin text) are
+skipped with a warning, never an error. Codes are ISO 639-1, as Whisper reports them.
+
+The language of a transcript is identified from its text by py3langid (Adrien Barbaresi's maintained fork of
+langid.py, Lui and Baldwin, "langid.py: An Off-the-shelf Language Identification Tool", ACL 2012; BSD-3-Clause;
+model inside the wheel), among :data:`LANGUAGES` only (:func:`transcript_language`).
+"""
+
+import unicodedata
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+from facemotion.text.ipa import ipa_phones
+
+ENGLISH = "en"
+"""The language whose phones are ARPAbet and whose transcripts take the English path."""
+
+LANGUAGES: dict[str, str] = {
+    "en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
+    "zh": "Mandarin Chinese",
+}
+"""ISO 639-1 code -> name of every supported language."""
+
+GRUUT_LANGUAGES: dict[str, str] = {"fr": "fr-fr", "de": "de-de", "es": "es-es", "it": "it-it", "pt": "pt"}
+"""ISO 639-1 code -> gruut's language name, for the languages gruut pronounces."""
+
+
+@dataclass(frozen=True)
+class Word:
+    """A spoken word of a transcript: its text (lower case) and its phones of the IPA inventory, in order."""
+
+    text: str
+    phones: tuple[str, ...]
+
+
+def check_language(language: str) -> str:
+    """Return ``language`` if facemotion supports it.
+
+    Raises:
+        TypeError: for a code that is not a str.
+        ValueError: for an unsupported code; the message lists the supported ones.
+    """
+    if not isinstance(language, str):
+        raise TypeError(f"language must be a str (ISO 639-1), got {type(language).__name__}")
+    if language not in LANGUAGES:
+        supported = ", ".join(f"{code} ({name})" for code, name in LANGUAGES.items())
+        raise ValueError(f"unsupported language {language!r}: facemotion supports {supported}")
+    return language
+
+
+TRANSCRIPT_LANGUAGE_PROBABILITY = 0.9
+"""Least probability (py3langid's, normalised over :data:`LANGUAGES`) with which a transcript's text must read as
+a language for :func:`choose_language` to act on it: short texts ("OK", a name) read as anything at low
+probability and are taken as English (without ``language``) or as the speech's language (with it)."""
+
+
+@cache
+def _identifier():
+    """py3langid's identifier restricted to :data:`LANGUAGES` (loaded once, about 1 s)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(LANGUAGES))
+    return identifier
+
+
+def transcript_language(text: str) -> tuple[str, float]:
+    """The language of :data:`LANGUAGES` a text is most probably written in, and that probability in [0, 1]."""
+    language, probability = _identifier().classify(text)
+    return language, float(probability)
+
+
+def choose_language(transcript: str | None, language: str | None) -> tuple[str | None, str | None]:
+    """The transcript to align and the language of the speech, from what the user gave.
+
+    - No transcript: ``(None, language)``; a None language is then Whisper's to detect.
+    - A transcript and no language: the transcript's language (:func:`transcript_language`) when it reads as one
+      with at least :data:`TRANSCRIPT_LANGUAGE_PROBABILITY`, else English.
+    - A transcript and a language (the speech's): the transcript is dropped, with a warning, when it reads as
+      another language with at least that probability: the speech wins and is recognised in its language.
+
+    Raises:
+        TypeError, ValueError: as :func:`check_language`.
+    """
+    if language is not None:
+        check_language(language)
+    if transcript is None:
+        return None, language
+    written, probability = transcript_language(transcript)
+    if language is None:
+        return transcript, written if probability >= TRANSCRIPT_LANGUAGE_PROBABILITY else ENGLISH
+    if written != language and probability >= TRANSCRIPT_LANGUAGE_PROBABILITY:
+        warnings.warn(f"the transcript reads as {LANGUAGES[written]} (p = {probability:.2f}) but the speech is "
+                      f"{LANGUAGES[language]} (language {language!r}): the transcript is ignored and the speech "
+                      "recognised", stacklevel=2)
+        return None, language
+    return transcript, language
+
+
+def pronounce_transcript(text: str, language: str) -> list[Word]:
+    """The spoken words of a transcript in a language other than English, with their IPA phones.
+
+    Args:
+        text: the transcript, any case and punctuation (numbers are read out by gruut's languages; in Mandarin,
+            characters other than Han characters are skipped).
+        language: a code of :data:`LANGUAGES` other than :data:`ENGLISH`.
+
+    Returns:
+        The words in reading order; empty when nothing could be pronounced. Words without any pronounceable phone
+        are left out, with one warning naming them.
+
+    Raises:
+        ValueError: for English or an unsupported language.
+    """
+    if check_language(language) == ENGLISH:
+        raise ValueError("English transcripts take the ARPAbet path (facemotion.text.g2p)")
+    pronounce: Callable[[str, str], tuple[list[Word], list[str]]] = _mandarin if language == "zh" else _gruut
+    words, skipped = pronounce(text, language)
+    if skipped:
+        warnings.warn(f"{LANGUAGES[language]}: cannot pronounce {', '.join(repr(s) for s in skipped)}: skipped",
+                      stacklevel=2)
+    return words
+
+
+def _reduced(symbols: list[str]) -> tuple[tuple[str, ...], bool]:
+    """IPA inventory phones of a word's symbols, and whether some symbol had to be dropped."""
+    phones, dropped = [], False
+    for symbol in symbols:
+        try:
+            phones += ipa_phones(symbol)
+        except ValueError:
+            dropped = True
+    return tuple(phones), dropped
+
+
+def _gruut(text: str, language: str) -> tuple[list[Word], list[str]]:
+    from gruut import sentences  # imported on first use: importing gruut takes 0.7 s
+
+    words, skipped = [], []
+    for sentence in sentences(text, lang=GRUUT_LANGUAGES[language], pos=False):
+        for token in sentence:
+            if not token.is_spoken:
+                continue
+            phones, dropped = _reduced(list(token.phonemes or ()))
+            if phones:
+                words.append(Word(token.text.lower(), phones))
+            if dropped or not phones:
+                skipped.append(token.text)
+    return words, skipped
+
+
+_APICAL_VOWELS = frozenset("ɹɻzʐ")
+"""Consonant letters pinyin-to-ipa marks syllabic for the vowels of zi ci si and zhi chi shi ri: [ɨ] here
+(the usual broad transcription; a spread-lipped close vowel, not an r)."""
+
+
+def _mandarin_phones(syllable: str) -> tuple[str, ...]:
+    """IPA inventory phones of one pinyin syllable with its tone number (``"zhong1"``); empty if unknown."""
+    from pinyin_to_ipa import pinyin_to_ipa
+
+    try:
+        symbols = list(next(iter(pinyin_to_ipa(syllable))))
+    except ValueError:  # a syllable outside pinyin-to-ipa's tables
+        return ()
+    for k, symbol in enumerate(symbols):
+        base = unicodedata.normalize("NFD", symbol)
+        if "\u0329" in base and base[0] in _APICAL_VOWELS:  # U+0329: the syllabic mark
+            symbols[k] = "ɨ"
+    phones, dropped = _reduced(symbols)
+    return () if dropped else phones
+
+
+def _mandarin(text: str, language: str) -> tuple[list[Word], list[str]]:
+    from pypinyin import Style, lazy_pinyin
+
+    marker = "\0"
+    syllables = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, v_to_u=True,
+                            errors=lambda chunk: [marker + c for c in chunk])
+    words, skipped = [], []
+    for character, syllable in zip(text, syllables):
+        if syllable.startswith(marker):
+            if character.isalnum():
+                skipped.append(character)
+            continue
+        phones = _mandarin_phones(syllable)
+        if phones:
+            words.append(Word(character, phones))
+        else:
+            skipped.append(character)
+    return words, skipped

@@ -1,0 +1,119 @@
+"""Languages other than English: pronunciation, choice of language, alignment, and lips on eSpeak NG speech that
+ships with the tests (``tests/fixtures/speech/languages``, made by ``datasets/make_language_clips.py``)."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from facemotion import cli
+from facemotion.audio.io import load_audio
+from facemotion.face_models.arkit import ARKitRig
+from facemotion.metrics import lip_closure_score
+from facemotion.pipelines.speech_to_face import animate
+from facemotion.text.alignment import NoWordsError, phonemes_for
+from facemotion.text.ipa import NEAREST_ENGLISH
+from facemotion.text.languages import LANGUAGES, check_language, choose_language, pronounce_transcript
+from facemotion.text.phonemes import PhonemeSegment
+
+CLIPS = Path(__file__).resolve().parents[1] / "fixtures" / "speech" / "languages"
+OTHER_LANGUAGES = sorted(set(LANGUAGES) - {"en"})
+BILABIALS = {"p": "P", "b": "B", "m": "M"}
+
+
+def clip(language: str) -> tuple[Path, dict]:
+    return CLIPS / f"{language}.flac", json.loads((CLIPS / f"{language}.json").read_text(encoding="utf-8"))
+
+
+def reference_bilabials(record: dict) -> list[PhonemeSegment]:
+    """The clip's true /p b m/, named as lip_closure_score reads them."""
+    return [PhonemeSegment(BILABIALS[p], s, e) for p, s, e in record["phonemes"] if p in BILABIALS]
+
+
+def test_an_unsupported_language_lists_the_supported_ones():
+    with pytest.raises(ValueError, match=r"unsupported language 'xx'.*fr \(French\).*zh \(Mandarin"):
+        check_language("xx")
+    with pytest.raises(TypeError):
+        check_language(3)
+
+
+@pytest.mark.parametrize("language", OTHER_LANGUAGES)
+def test_each_language_pronounces_its_sentence_in_inventory_phones(language):
+    _, record = clip(language)
+    words = pronounce_transcript(record["text"], language)
+    assert words and all(set(w.phones) <= set(NEAREST_ENGLISH) for w in words)
+    assert sum(p in BILABIALS for w in words for p in w.phones) >= len(reference_bilabials(record))
+
+
+def test_words_a_g2p_cannot_pronounce_are_skipped_with_a_warning():
+    with pytest.warns(UserWarning, match="cannot pronounce '2', '0'.*'G', 'P', 'S'.*skipped"):
+        words = pronounce_transcript("我们在2024年去了GPS北京", "zh")
+    assert [w.text for w in words] == list("我们在年去了北京")
+    with pytest.warns(UserWarning, match="cannot pronounce"), pytest.raises(NoWordsError, match="no words"):
+        phonemes_for(np.zeros(16000, np.float32), "2024 GPS", language="zh")
+
+
+def test_the_language_comes_from_the_user_or_the_transcript():
+    assert choose_language(None, None) == (None, None)
+    assert choose_language(None, "fr") == (None, "fr")
+    assert choose_language("Guten Morgen, mein Name ist Peter.", None) == ("Guten Morgen, mein Name ist Peter.", "de")
+    assert choose_language("The birch canoe slid on the smooth planks.", None)[1] == "en"
+    assert choose_language("OK", None) == ("OK", "en")  # too short to tell: English, as before
+    assert choose_language("OK", "fr") == ("OK", "fr")
+
+
+def test_a_transcript_in_another_language_than_the_speech_is_dropped_with_a_warning():
+    with pytest.warns(UserWarning, match="reads as English .* speech is French .* ignored"):
+        assert choose_language("The birch canoe slid on the smooth planks.", "fr") == (None, "fr")
+
+
+@pytest.mark.parametrize("language", OTHER_LANGUAGES)
+def test_transcripts_align_across_languages_to_ipa_phones_with_their_words(language, recwarn):
+    path, record = clip(language)
+    segments = phonemes_for(load_audio(path), record["text"], language=language)
+    assert not [w for w in recwarn if "forced alignment failed" in str(w.message)]
+    speech = [s for s in segments if s.phone != "SIL"]
+    assert speech and all(s.phone in NEAREST_ENGLISH and s.word for s in speech)
+    for truth in reference_bilabials(record):  # every true /p b m/ overlaps an aligned one
+        assert any(s.phone in BILABIALS and s.start < truth.end and truth.start < s.end for s in speech), truth
+
+
+@pytest.mark.parametrize("language", OTHER_LANGUAGES)
+def test_lips_close_on_every_bilabial_with_a_transcript(language):
+    path, record = clip(language)
+    animation = animate(path, record["text"], language=language, performance=None)
+    assert animation.language == language
+    rig = ARKitRig.default()
+    score = lip_closure_score(rig.inner_lip_gap(rig(animation.weights)), reference_bilabials(record), animation.fps)
+    assert score.bilabials >= 4 and score.closed == score.bilabials, score.bilabial_gaps_mm
+
+
+def test_without_language_the_transcript_says_which():
+    path, record = clip("fr")
+    assert animate(path, record["text"], performance=None).language == "fr"
+
+
+def test_speech_wins_over_a_transcript_in_another_language():
+    path, _ = clip("fr")
+    with pytest.warns(UserWarning, match="reads as English"):
+        animation = animate(path, "The birch canoe slid on the smooth planks.", language="fr", performance=None)
+    assert animation.language == "fr"  # Whisper transcribed the French speech
+    assert any(p.phone in NEAREST_ENGLISH for p in animation.phonemes)
+
+
+def test_cli_unsupported_language_exits_2_before_the_work(tmp_path, capsys):
+    path, record = clip("fr")
+    out = tmp_path / "take.npz"
+    assert cli.main(["animate", str(path), "--text", record["text"], "--language", "xx", "-o", str(out)]) == 2
+    assert "unsupported language 'xx'" in capsys.readouterr().err and not out.exists()
+
+
+def test_cli_language_is_kept_on_the_take(tmp_path):
+    path, record = clip("it")
+    out = tmp_path / "take.npz"
+    assert cli.main(["animate", str(path), "--text", record["text"], "--language", "it", "-q", "-o", str(out)]) == 0
+    from facemotion.exporters.npz import read_npz
+
+    take = read_npz(out)
+    assert take.language == "it" and any(p.phone == "ɲ" or p.phone in BILABIALS for p in take.phonemes)
