@@ -61,7 +61,7 @@ def main() -> None:
             out = work / f"out{jobs}"
             command = [*FACEMOTION, "batch", str(work / "lines"), "-o", str(out), "--format", "csv", "-q",
                        "--jobs", str(jobs)]
-            fresh = lambda out=out: (shutil.rmtree(out, ignore_errors=True), out.mkdir())  # noqa: E731
+            fresh = lambda out=out: (shutil.rmtree(out, ignore_errors=True), out.mkdir())
             engine = "in process" if jobs == 1 else "Dask LocalCluster"
             rows.append((f"batch {args.lines} lines, {jobs} job(s), {engine}", speech,
                          best_of(command, min(args.repeats, 2), fresh)))

@@ -1,5 +1,7 @@
 """The clocks of a take: frames, samples and seconds convert one way everywhere."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -26,7 +28,7 @@ def test_consecutive_windows_tile_the_audio_without_gap_or_overlap(fps):
     n_samples = 16000 * 7 + 123
     n_frames = frames_within(n_samples, fps)
     edges = [frame_samples(start, start + 17, fps) for start in range(0, n_frames - 17, 17)]
-    assert all(a.stop == b.start for a, b in zip(edges, edges[1:]))
+    assert all(a.stop == b.start for a, b in itertools.pairwise(edges))
     assert frame_sample(n_frames, fps) <= n_samples  # the last complete frame's speech is all there
     assert span_samples(0.5, 1.0) == slice(8000, 16000)
 

@@ -28,12 +28,15 @@ from __future__ import annotations
 import functools
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from facemotion.animation import FaceAnimation
 from facemotion.face_models.base import BlendshapeMesh
+
+if TYPE_CHECKING:
+    from scipy.spatial.transform import Rotation
 
 HEAD_JOINT = "Neck"
 """Name of the joint (USD, FBX bone) or node (glTF) that carries the head rotation, at the neck pivot."""
@@ -57,6 +60,8 @@ def head_rotations(angles: np.ndarray) -> Rotation:
     Returns:
         A flat :class:`~scipy.spatial.transform.Rotation` of ``prod(angles.shape[:-1])`` rotations, in C order.
     """
+    from scipy.spatial.transform import Rotation  # here: scipy.spatial costs a second to import, takes need it rarely
+
     angles = np.asarray(angles, np.float64).reshape(-1, 3)
     return Rotation.from_euler("YXZ", angles[:, [1, 0, 2]], degrees=True)
 

@@ -29,10 +29,12 @@ import numpy as np
 
 from facemotion.audio.features import LOUDNESS_HOP, pool_to_frames
 from facemotion.audio.io import SAMPLE_RATE
+from facemotion.text.ipa import NEAREST_ENGLISH
 from facemotion.text.phonemes import SILENCE, PhonemeSegment
 
 VOWELS = frozenset({"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"})
-"""The ARPAbet vowels: syllable nuclei."""
+"""The ARPAbet vowels: syllable nuclei. An IPA phone (other languages) is a nucleus when its nearest English phones
+(:data:`~facemotion.text.ipa.NEAREST_ENGLISH`) begin with one of them."""
 
 MIN_PAUSE_S = 0.2
 """A silence between phrases counts as a pause from this length on, in seconds (Campione & Véronis 2002)."""
@@ -127,7 +129,7 @@ def speech_cues(
     silences = [(p.start, p.end) for p in phonemes if p.phone == SILENCE and p.duration >= MIN_PAUSE_S]
     phrases = _phrases(speech_spans, silences)
     pauses = _gaps(phrases, duration)
-    vowel_spans = np.array([(p.start, p.end) for p in phonemes if p.phone in VOWELS], np.float64).reshape(-1, 2)
+    vowel_spans = np.array([(p.start, p.end) for p in phonemes if is_vowel(p.phone)], np.float64).reshape(-1, 2)
     loudness = _vowel_loudness(loudness_db, vowel_spans)
     f0 = _vowel_f0(pitch_hz, vowel_spans)
     centres = vowel_spans.mean(axis=1)
@@ -149,6 +151,11 @@ def speech_cues(
         prominent=prominent,
         accent=accent,
     )
+
+
+def is_vowel(phone: str) -> bool:
+    """Whether a phone (ARPAbet, or IPA of :data:`~facemotion.text.ipa.NEAREST_ENGLISH`) is a syllable nucleus."""
+    return phone in VOWELS or NEAREST_ENGLISH.get(phone, ("",))[0] in VOWELS
 
 
 def loudness_gain(level_db: np.ndarray, reference_db: float) -> np.ndarray:

@@ -91,7 +91,9 @@ wrong middle sentence: 0.43x real time against 0.19x for correct ones, on 2 shar
 CROSS_LINGUAL_MIN_WINDOW_SCORE = -55.0
 """:data:`MIN_WINDOW_SCORE` of transcripts in other languages than English, aligned with the English acoustic
 model through the nearest English phones: their correct transcripts score lower (sounds English lacks).
-Measured by ``benchmarks/languages.py --scores`` on the tuning voices (see there)."""
+Chosen with ``benchmarks/languages.py --scores`` on its tuning voices (French, German, Spanish, Italian, Portuguese,
+Mandarin): the worst 1 s window of correct transcripts no lower than -54 (one Portuguese clip -66.6), of another
+sentence's transcript -56 or lower, or no alignment at all."""
 
 MAX_UNFIT_SHARE = 0.5
 """Largest share of a transcript's words that may fail to fit the audio while :func:`phonemes_for` still

@@ -68,7 +68,7 @@ def test_an_interrupted_batch_resumes_without_redoing_work(library, monkeypatch)
     resumed = []
     monkeypatch.setattr(batch_run, "animate_line", lambda line, *args: resumed.append(line.name) or real(line, *args))
     report = run_batch(lines, str(out), settings, progress=False)
-    assert report.skipped == 4 and sorted(resumed) == sorted(set(line.name for line in lines) - set(calls))
+    assert report.skipped == 4 and sorted(resumed) == sorted({line.name for line in lines} - set(calls))
     assert all((out / name).stat().st_mtime_ns == mtime for name, mtime in first.items())
     (out / f"{calls[0]}.csv").unlink()  # an output deleted since: that line is redone, the others are not
     assert [r.name for r in run_batch(lines, str(out), settings, progress=False).results] == [calls[0]]

@@ -13,7 +13,8 @@ EMOTIONS = ("happy", "sad", "neutral")
 def happy_sad_neutral(speech_clips):
     path, text = next((p, t) for p, t in speech_clips.items() if p.name == "arctic_a0007.wav")
     return [
-        animate(path, text, motion="learned", emotion=emotion, intensity=float(emotion != "neutral")).weights
+        animate(path, text, motion="learned", emotion=emotion, intensity=float(emotion != "neutral"),
+                performance=None).weights  # the emotion's own channels, without the performance's brows and blinks
         for emotion in EMOTIONS
     ]
 

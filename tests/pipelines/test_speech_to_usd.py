@@ -5,6 +5,7 @@ import pytest
 from pxr import Gf, Usd, UsdGeom, UsdSkel
 
 from facemotion import ARKitRig, animate, export
+from facemotion.exporters.head_pose import HeadJoints
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +37,7 @@ def test_rig_points_match_baked_usdskel_points(stage_and_animation):
     assert UsdSkel.BakeSkinning(baked.Traverse(), Gf.Interval(0, max(frames)))
     points = next(UsdGeom.Mesh(p) for p in baked.Traverse() if p.IsA(UsdGeom.Mesh)).GetPointsAttr()
     rig = ARKitRig.default()
-    expected = rig(animation.weights[frames])
+    head, eyes = animation.head_rotation[frames], animation.eye_rotation[frames]
+    expected = HeadJoints.from_rig(rig).pose(rig(animation.weights[frames]), head, eyes)  # the performance's head
     for i, t in enumerate(frames):
         np.testing.assert_allclose(np.array(points.Get(Usd.TimeCode(t))), expected[i], atol=1e-5)

@@ -207,23 +207,30 @@ def build_mesh(neutral, faces, deltas, names):
 
 def key_shapes(shape_keys, names, weights) -> None:
     """Key every shape key's ``value`` at frames 0 .. T-1 to ``weights[:, k]`` (one action on the Key)."""
-    action = bpy.data.actions.new("FaceAnimation")
-    slot = action.slots.new(id_type="KEY", name="Face")
-    shape_keys.animation_data_create()
-    shape_keys.animation_data.action = action
-    shape_keys.animation_data.action_slot = slot
-    channelbag = anim_utils.action_ensure_channelbag_for_slot(action, slot)
-    linear = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
-    co = np.empty((len(weights), 2), np.float32)
-    co[:, 0] = np.arange(len(weights))
-    interpolation = np.full(len(weights), linear, np.uint8)
+    channelbag = new_channelbag(shape_keys, "FaceAnimation", "KEY", "Face")
     for k, name in enumerate(names):
-        curve = channelbag.fcurves.new(f'key_blocks["{escape(name)}"].value', index=0)
-        curve.keyframe_points.add(len(weights))
-        co[:, 1] = weights[:, k]
-        curve.keyframe_points.foreach_set("co", co.ravel())
-        curve.keyframe_points.foreach_set("interpolation", interpolation)
-        curve.update()
+        key_curve(channelbag, f'key_blocks["{escape(name)}"].value', 0, weights[:, k])
+
+
+def new_channelbag(owner, action_name: str, id_type: str, slot_name: str):
+    """A new action assigned to ``owner`` (through one slot), and its channel bag for new F-curves."""
+    action = bpy.data.actions.new(action_name)
+    slot = action.slots.new(id_type=id_type, name=slot_name)
+    owner.animation_data_create()
+    owner.animation_data.action = action
+    owner.animation_data.action_slot = slot
+    return anim_utils.action_ensure_channelbag_for_slot(action, slot)
+
+
+def key_curve(channelbag, path: str, index: int, values) -> None:
+    """An F-curve of ``path[index]`` keyed at frames 0 .. T-1 to ``values`` (T,), LINEAR between keys."""
+    linear = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
+    co = np.stack([np.arange(len(values)), values], axis=1).astype(np.float32)
+    curve = channelbag.fcurves.new(path, index=index)
+    curve.keyframe_points.add(len(values))
+    curve.keyframe_points.foreach_set("co", co.ravel())
+    curve.keyframe_points.foreach_set("interpolation", np.full(len(values), linear, np.uint8))
+    curve.update()
 
 
 def build_armature(scene, names, parents, positions, scale: float):
@@ -264,26 +271,12 @@ def bind_to_armature(obj, skeleton, vertex_joints) -> None:
 
 def key_bones(skeleton, rotations) -> None:
     """Key each pose bone's ``rotation_quaternion`` (w, x, y, z) at frames 0 .. T-1 from (T, J, 4) (x, y, z, w)."""
-    action = bpy.data.actions.new("HeadRotation")
-    slot = action.slots.new(id_type="OBJECT", name="Skeleton")
-    skeleton.animation_data_create()
-    skeleton.animation_data.action = action
-    skeleton.animation_data.action_slot = slot
-    channelbag = anim_utils.action_ensure_channelbag_for_slot(action, slot)
-    linear = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
-    co = np.empty((len(rotations), 2), np.float32)
-    co[:, 0] = np.arange(len(rotations))
-    interpolation = np.full(len(rotations), linear, np.uint8)
+    channelbag = new_channelbag(skeleton, "HeadRotation", "OBJECT", "Skeleton")
     for j, bone in enumerate(skeleton.pose.bones):  # in creation order, the order of rotations' joints
         bone.rotation_mode = "QUATERNION"
         path = f'pose.bones["{escape(bone.name)}"].rotation_quaternion'
         for component, column in enumerate((3, 0, 1, 2)):  # Blender's w, x, y, z
-            curve = channelbag.fcurves.new(path, index=component)
-            curve.keyframe_points.add(len(rotations))
-            co[:, 1] = rotations[:, j, column]
-            curve.keyframe_points.foreach_set("co", co.ravel())
-            curve.keyframe_points.foreach_set("interpolation", interpolation)
-            curve.update()
+            key_curve(channelbag, path, component, rotations[:, j, column])
 
 
 def escape(name: str) -> str:
