@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from facemotion.face_models.arkit import ARKitRig
-from facemotion.metrics.lip_closure import frames_inside
 from facemotion.expression.performance import MOUTH_CHANNELS
+from facemotion.face_models.arkit import ARKitRig
 from facemotion.face_models.names import ARKIT_INDEX
+from facemotion.metrics.lip_closure import frames_inside
 from facemotion.pipelines.speech_to_face import animate
 
 BILABIALS = {"P", "B", "M"}
