@@ -172,8 +172,7 @@ def _train(args: argparse.Namespace) -> int:
     try:
         from facemotion.training.train import load_training_config, train
     except ModuleNotFoundError as error:  # an inference-only install: a missing install step, as Blender for FBX
-        print(f"facemotion: error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _error(str(error))
     output = train(load_training_config(args.config, args.set))
     print(f"facemotion: model written to {output}", file=sys.stderr)
     return EXIT_OK

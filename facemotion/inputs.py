@@ -50,8 +50,16 @@ def read_transcript(path: str | os.PathLike) -> str:
         FileNotFoundError, IsADirectoryError, TypeError: as :func:`input_file`.
         ValueError: the file is not a regular file, or not UTF-8 text; the message names the file and the byte.
     """
-    data = input_file(path, "transcript file").read_bytes()
+    return decode_transcript(input_file(path, "transcript file").read_bytes(), path)
+
+
+def decode_transcript(data: bytes, name: str | os.PathLike) -> str:
+    """The text of a transcript's bytes, UTF-8.
+
+    Raises:
+        ValueError: the bytes are not UTF-8; the message names ``name`` (the file or URL) and the byte.
+    """
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ValueError(f"transcript file {path} is not UTF-8 text ({error.reason} at byte {error.start})") from None
+        raise ValueError(f"transcript file {name} is not UTF-8 text ({error.reason} at byte {error.start})") from None

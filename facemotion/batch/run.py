@@ -211,16 +211,12 @@ def animate_line(line: VoiceLine, outdir: str, settings: BatchSettings) -> LineR
 def _transcript(line: VoiceLine) -> str | None:
     if line.transcript_file is None:
         return line.transcript
+    from facemotion.inputs import decode_transcript, read_transcript
+
     fs, path = url_to_fs(line.transcript_file)
     if isinstance(fs, LocalFileSystem):
-        from facemotion.inputs import read_transcript
-
         return read_transcript(path)
-    data = fs.cat_file(path)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(f"transcript file {line.transcript_file} is not UTF-8 text ({error.reason})") from None
+    return decode_transcript(fs.cat_file(path), line.transcript_file)
 
 
 @contextlib.contextmanager
