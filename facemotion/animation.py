@@ -166,6 +166,24 @@ class FaceAnimation:
         except ValueError:
             raise KeyError(f"no channel {name!r} in this animation") from None
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
+        """IPython's rich display: the take in the notebook viewer (:class:`facemotion.viewer.widget.Viewer`) on the
+        default head, with its speech when ``audio_path`` exists; ``text/plain`` says what the take holds.
+
+        Returns:
+            (data, metadata) of the display: the widget's view and the plain text.
+
+        Raises:
+            ModuleNotFoundError: without anywidget (the ``notebooks`` extra); IPython then shows the plain repr.
+        """
+        from facemotion.viewer.widget import Viewer
+
+        data, metadata = Viewer(self)._repr_mimebundle_(include=include, exclude=exclude)
+        audio = f", speech {Path(self.audio_path).name}" if self.audio_path else ""
+        summary = (f"FaceAnimation: {self.n_frames} frames at {self.fps:g} fps ({self.duration:.2f} s), "
+                   f"{len(self.channel_names)} channels, {len(self.phonemes)} phonemes{audio}")
+        return {**data, "text/plain": summary}, metadata
+
     def to_flame(self, mapping: "ARKitToFLAME") -> "FaceAnimation":
         """This animation with FLAME expression and jaw pose sequences, through a fitted ARKit-to-FLAME map.
 

@@ -121,6 +121,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="perspective camera with this vertical field of view (default: orthographic)")
     render.add_argument("--labels", nargs=2, metavar=("LEFT", "RIGHT"), help="captions of the two sides")
     render.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    view = commands.add_parser(
+        "view", help="watch a saved animation (.npz, or a .glb take) with its speech in the browser (three.js)")
+    view.add_argument("animation", type=Path, help="an animation written by `animate -o take.npz` (or take.glb)")
+    view.add_argument("--audio", type=Path, help="the speech to play; default: the animation's own audio file")
+    view.add_argument("--compare", type=Path, help="a second animation (.npz or .glb) shown beside it")
+    view.add_argument("--labels", nargs=2, metavar=("LEFT", "RIGHT"), help="captions of the two takes")
+    view.add_argument("--rig", type=Path, help="show it on your glTF character (.glb .gltf) instead of the head")
+    view.add_argument("--mapping", help="with --rig: a shipped mapping or a mapping .yaml file (as retarget)")
+    view.add_argument("--port", type=int, default=0, help="local port to serve on (default: a free one)")
+    view.add_argument("--no-browser", action="store_true", help="serve only; do not open a browser")
     train = commands.add_parser(
         "train", help="train a learned model from a YAML config (stage prior, motion, or sync: the lip-sync expert)")
     train.add_argument("--config", type=Path, required=True, help="a training YAML, e.g. configs/facegood_motion.yaml")
@@ -151,7 +161,7 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         commands = {"animate": _animate, "batch": _batch, "export": _export, "retarget": _retarget, "render": _render,
-                    "train": _train}
+                    "train": _train, "view": _view}
         return commands[args.command](args)
     except (*_BAD_INPUT, BlenderNotFoundError) as error:
         return _error(_message(error))
@@ -288,6 +298,49 @@ def _render(args: argparse.Namespace) -> int:
                          fov_degrees=args.fov)
     print(f"wrote {out} ({animation.n_frames} frames at {animation.fps:g} fps)")
     return EXIT_OK
+
+
+def _view(args: argparse.Namespace) -> int:
+    """Serve the viewer page of the take(s) on 127.0.0.1 until Ctrl-C (exit 0) or SIGTERM (143)."""
+    import webbrowser
+
+    from facemotion.viewer.data import viewer_data
+    from facemotion.viewer.server import ViewerServer
+
+    if args.labels and args.compare is None:
+        raise ValueError("--labels needs --compare")
+    if args.mapping and args.rig is None:
+        raise ValueError("--mapping needs --rig")
+    if not 0 <= args.port <= 65535:
+        raise ValueError(f"--port must be in [0, 65535], got {args.port}")
+    takes = [_read_take(path) for path in (args.animation, args.compare) if path is not None]
+    glb_take = args.animation.suffix.lower() in (".glb", ".gltf")
+    with warnings.catch_warnings(record=True) as caught:  # shown below, also under pytest and -W filters
+        warnings.simplefilter("always")
+        data = viewer_data(takes, labels=args.labels or [path.stem for path in (args.animation, args.compare) if path],
+                           audio=args.audio, character=args.rig or (args.animation if glb_take else None),
+                           mapping=args.mapping)
+    for warning in caught:
+        print(f"facemotion: warning: {warning.message}", file=sys.stderr)
+    server = ViewerServer(data, args.port)
+    print(f"facemotion: viewer at {server.url} (Ctrl-C to stop)", flush=True)
+    if not args.no_browser and not webbrowser.open(server.url):
+        print(f"facemotion: no browser found; open {server.url}", file=sys.stderr)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:  # the way to stop a server
+        return EXIT_OK
+    finally:
+        server.server_close()
+    return EXIT_OK
+
+
+def _read_take(path: Path):
+    """A take from an .npz (``animate -o``) or a glTF file's animation (.glb, .gltf)."""
+    from facemotion.exporters import read_npz
+    from facemotion.viewer.gltf_take import read_gltf_take
+
+    return read_gltf_take(path) if path.suffix.lower() in (".glb", ".gltf") else read_npz(path)
 
 
 def _flame_mapping(flame_dir: Path, output: Path):
