@@ -3,7 +3,7 @@
 Rows: ``facemotion --help``; ``animate`` on a short line and on a minute of speech, with and without a transcript;
 ``batch`` on N short lines with one job (in process) and with two (a two-worker Dask ``LocalCluster``). Each row is
 the best of ``--repeats`` runs of a fresh process; x real time is seconds of speech over wall seconds. Speech: the
-repository's own clips (``tests/fixtures/speech``: arctic_a0007, 2.9 s; ljspeech_minute, LJ Speech, about 60 s).
+repository's own clips (``tests/fixtures/speech``: arctic_a0007, 4.0 s; ljspeech_minute, LJ Speech, 61.4 s).
 Run: ``python -m benchmarks.command_line [--lines 100] [--repeats 3]``.
 """
 

@@ -6,8 +6,8 @@ analysed once by ``analyse_speech``, prints in seconds per minute of speech the 
 ``--repeats``) of the F0 track the analysis adds for it (YIN, :func:`facemotion.audio.features.pitch_hz`), of
 ``perform`` at 30 and 60 fps, of the speech cues alone (prominence) and of each behaviour alone on ready cues; then
 the time of ``facemotion.animate`` on the minute with its transcript, with and without the layer (models loaded),
-and the layer's share; then the one-time cost a new process pays on its first F0 track, mostly importing librosa's
-pitch module (and scipy.signal, which it imports) after the pipeline's own imports.
+and the layer's share; then the one-time cost a new process pays on its first F0 track after the pipeline's own
+imports (importing ``scipy.fft``).
 
 Run: ``python -m benchmarks.performance_layer [--repeats 5]``.
 """
@@ -49,8 +49,8 @@ def best_seconds(call, repeats: int) -> float:
 
 
 def first_call_seconds() -> float:
-    """Seconds of the first F0 track in a new process that has imported the pipeline (best of 3): importing librosa's
-    pitch module (and scipy.signal) and one call on half a second of a 150 Hz tone."""
+    """Seconds of the first F0 track in a new process that has imported the pipeline (best of 3): its imports and
+    one call on half a second of a 150 Hz tone."""
     code = (
         "import time, numpy as np, facemotion.pipelines.speech_to_face\n"
         "start = time.perf_counter()\n"

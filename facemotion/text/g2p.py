@@ -11,6 +11,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from facemotion.text.lexicons import sentences
+
 LANGUAGE = "en-us"
 """The gruut language used for normalisation and pronunciation."""
 
@@ -51,8 +53,6 @@ def ipa_to_arpabet(ipa_phoneme: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _pronunciation(word: str) -> tuple[str, ...]:
-    from gruut import sentences  # imported on first use: importing gruut takes 0.7 s
-
     phones: list[str] = []
     for sentence in sentences(word, lang=LANGUAGE, pos=False):
         for token in sentence:
@@ -103,8 +103,6 @@ def normalise_transcript(text: str) -> list[str]:
     Returns:
         The words in reading order; empty when the text has no spoken word.
     """
-    from gruut import sentences
-
     words = []
     for sentence in sentences(text, lang=LANGUAGE, phonemes=False, pos=False):
         for token in sentence:

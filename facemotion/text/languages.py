@@ -19,11 +19,13 @@ langid.py, Lui and Baldwin, "langid.py: An Off-the-shelf Language Identification
 model inside the wheel), among :data:`LANGUAGES` only (:func:`transcript_language`).
 """
 
+import os
 import unicodedata
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from facemotion.text.ipa import ipa_phones
 
@@ -74,12 +76,64 @@ sentences of ``benchmarks/languages.py`` as their language at 0.94 or more; four
 
 @cache
 def _identifier():
-    """py3langid's identifier restricted to :data:`LANGUAGES` (loaded once, about 1 s)."""
+    """py3langid's identifier restricted to :data:`LANGUAGES`, loaded once per process (about 0.15 s).
+
+    py3langid ships its model LZMA-compressed (4.6 MB; 68 MB of arrays, 0.7 s to unpack); :func:`_unpacked_model`
+    keeps the arrays of our languages unpacked in facemotion's cache folder (where that cannot be written, the
+    model is unpacked in memory, as py3langid does). Either way the identifier and its probabilities are those of
+    ``LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)`` restricted with ``set_languages``.
+    """
+    from array import array
+
+    import numpy as np
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(LANGUAGES))
-    return identifier
+    try:
+        unpacked = _unpacked_model()
+    except OSError:
+        identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        identifier.set_languages(list(LANGUAGES))
+        return identifier
+    with np.load(unpacked, allow_pickle=False) as model:
+        nextmove, rows = model["nextmove"], model["nextmove_row"]  # as py3langid.modelio.load_model reads them
+        return LanguageIdentifier(model["ptc"], model["pc"], model["classes"].tolist(),
+                                  array(nextmove.dtype.char, nextmove.tobytes()), model["out_feat"].tolist(),
+                                  norm_probs=True, tk_row=array(rows.dtype.char, rows.tobytes()))
+
+
+def _unpacked_model() -> Path:
+    """``py3langid-VERSION-LANGUAGES.npz`` in :func:`~facemotion.text.recognition.cache_dir`: py3langid's model
+    arrays with its class columns cut to :data:`LANGUAGES`, uncompressed (41 MB); written on first use (to a
+    temporary name, then renamed).
+
+    Raises:
+        OSError: when the cache folder cannot be written.
+    """
+    import io
+    import lzma
+    from importlib.metadata import version
+
+    import numpy as np
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    from facemotion.text.recognition import cache_dir
+
+    path = cache_dir() / f"py3langid-{version('py3langid')}-{'-'.join(LANGUAGES)}.npz"
+    if path.is_file():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with lzma.open(MODEL_DIR / MODEL_FILE) as packed:
+            arrays = io.BytesIO(packed.read())
+        with np.load(arrays, allow_pickle=False) as model, partial.open("wb") as out:
+            ours = np.isin(model["classes"], list(LANGUAGES))
+            np.savez(out, ptc=model["ptc"][:, ours], pc=model["pc"][ours], classes=model["classes"][ours],
+                     nextmove=model["nextmove"], nextmove_row=model["nextmove_row"], out_feat=model["out_feat"])
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return path
 
 
 def transcript_language(text: str) -> tuple[str, float]:
@@ -152,7 +206,7 @@ def _reduced(symbols: list[str]) -> tuple[tuple[str, ...], bool]:
 
 
 def _gruut(text: str, language: str) -> tuple[list[Word], list[str]]:
-    from gruut import sentences  # imported on first use: importing gruut takes 0.7 s
+    from facemotion.text.lexicons import sentences
 
     words, skipped = [], []
     for sentence in sentences(text, lang=GRUUT_LANGUAGES[language], pos=False):

@@ -63,6 +63,24 @@ def test_the_language_comes_from_the_user_or_the_transcript():
     assert choose_language("OK", "fr") == ("OK", "fr")
 
 
+def test_the_unpacked_identifier_gives_py3langids_probabilities(tmp_path, monkeypatch):
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from facemotion.text.languages import _identifier
+
+    reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    reference.set_languages(list(LANGUAGES))
+    monkeypatch.setenv("FACEMOTION_CACHE", str(tmp_path / "cache"))
+    _identifier.cache_clear()
+    try:
+        texts = ["Guten Morgen, mein Name ist Peter.", "The birch canoe slid on the smooth planks.", "OK", "",
+                 "Papa boit un bon café.", "爸爸买面包。", "O pai bebe um bom vinho."]
+        assert [_identifier().classify(text) for text in texts] == [reference.classify(text) for text in texts]
+        assert [path.name for path in (tmp_path / "cache").iterdir()] == ["py3langid-0.4.0-en-fr-de-es-it-pt-zh.npz"]
+    finally:
+        _identifier.cache_clear()
+
+
 def test_a_transcript_in_another_language_than_the_speech_is_dropped_with_a_warning():
     with pytest.warns(UserWarning, match="reads as English .* speech is French .* ignored"):
         assert choose_language("The birch canoe slid on the smooth planks.", "fr") == (None, "fr")
