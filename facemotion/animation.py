@@ -1,6 +1,8 @@
 """FaceAnimation: the one record every pipeline returns and every exporter reads."""
 
+import importlib.util
 import math
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -167,21 +169,22 @@ class FaceAnimation:
             raise KeyError(f"no channel {name!r} in this animation") from None
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
-        """IPython's rich display: the take in the notebook viewer (:class:`facemotion.viewer.widget.Viewer`) on the
-        default head, with its speech when ``audio_path`` exists; ``text/plain`` says what the take holds.
+        """IPython's rich display: in a Jupyter kernel with anywidget (the ``notebooks`` extra), the take in the
+        notebook viewer (:class:`facemotion.viewer.widget.Viewer`) on the default head, with its speech when
+        ``audio_path`` exists; elsewhere (a terminal IPython, no anywidget) ``text/plain`` alone, which says what
+        the take holds.
 
         Returns:
-            (data, metadata) of the display: the widget's view and the plain text.
-
-        Raises:
-            ModuleNotFoundError: without anywidget (the ``notebooks`` extra); IPython then shows the plain repr.
+            (data, metadata) of the display.
         """
-        from facemotion.viewer.widget import Viewer
-
-        data, metadata = Viewer(self)._repr_mimebundle_(include=include, exclude=exclude)
         audio = f", speech {Path(self.audio_path).name}" if self.audio_path else ""
         summary = (f"FaceAnimation: {self.n_frames} frames at {self.fps:g} fps ({self.duration:.2f} s), "
                    f"{len(self.channel_names)} channels, {len(self.phonemes)} phonemes{audio}")
+        if "ipykernel" not in sys.modules or importlib.util.find_spec("anywidget") is None:
+            return {"text/plain": summary}, {}
+        from facemotion.viewer.widget import Viewer
+
+        data, metadata = Viewer(self)._repr_mimebundle_(include=include, exclude=exclude)
         return {**data, "text/plain": summary}, metadata
 
     def to_flame(self, mapping: "ARKitToFLAME") -> "FaceAnimation":

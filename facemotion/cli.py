@@ -322,7 +322,10 @@ def _view(args: argparse.Namespace) -> int:
                            mapping=args.mapping)
     for warning in caught:
         print(f"facemotion: warning: {warning.message}", file=sys.stderr)
-    server = ViewerServer(data, args.port)
+    try:
+        server = ViewerServer(data, args.port)
+    except OSError as error:  # the port is taken, or not ours to open
+        return _error(f"cannot serve on 127.0.0.1:{args.port}: {error.strerror or error}")
     print(f"facemotion: viewer at {server.url} (Ctrl-C to stop)", flush=True)
     if not args.no_browser and not webbrowser.open(server.url):
         print(f"facemotion: no browser found; open {server.url}", file=sys.stderr)

@@ -19,7 +19,6 @@ langid.py, Lui and Baldwin, "langid.py: An Off-the-shelf Language Identification
 model inside the wheel), among :data:`LANGUAGES` only (:func:`transcript_language`).
 """
 
-import os
 import unicodedata
 import warnings
 from collections.abc import Callable
@@ -103,8 +102,9 @@ def _identifier():
 
 def _unpacked_model() -> Path:
     """``py3langid-VERSION-LANGUAGES.npz`` in :func:`~facemotion.text.recognition.cache_dir`: py3langid's model
-    arrays with its class columns cut to :data:`LANGUAGES`, uncompressed (41 MB); written on first use (to a
-    temporary name, then renamed).
+    arrays with its class columns cut to :data:`LANGUAGES`, uncompressed (41 MB); written on first use to a
+    temporary file of its own, then renamed (:func:`~facemotion.exporters.atomic.atomic_output`), so processes and
+    threads that write it at once each leave a whole file, and a failed write leaves nothing.
 
     Raises:
         OSError: when the cache folder cannot be written.
@@ -116,23 +116,19 @@ def _unpacked_model() -> Path:
     import numpy as np
     from py3langid.langid import MODEL_DIR, MODEL_FILE
 
+    from facemotion.exporters.atomic import atomic_output
     from facemotion.text.recognition import cache_dir
 
     path = cache_dir() / f"py3langid-{version('py3langid')}-{'-'.join(LANGUAGES)}.npz"
     if path.is_file():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with lzma.open(MODEL_DIR / MODEL_FILE) as packed:
-            arrays = io.BytesIO(packed.read())
-        with np.load(arrays, allow_pickle=False) as model, partial.open("wb") as out:
-            ours = np.isin(model["classes"], list(LANGUAGES))
-            np.savez(out, ptc=model["ptc"][:, ours], pc=model["pc"][ours], classes=model["classes"][ours],
-                     nextmove=model["nextmove"], nextmove_row=model["nextmove_row"], out_feat=model["out_feat"])
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
+    with lzma.open(MODEL_DIR / MODEL_FILE) as packed:
+        arrays = io.BytesIO(packed.read())
+    with np.load(arrays, allow_pickle=False) as model, atomic_output(path) as partial, partial.open("wb") as out:
+        ours = np.isin(model["classes"], list(LANGUAGES))
+        np.savez(out, ptc=model["ptc"][:, ours], pc=model["pc"][ours], classes=model["classes"][ours],
+                 nextmove=model["nextmove"], nextmove_row=model["nextmove_row"], out_feat=model["out_feat"])
     return path
 
 

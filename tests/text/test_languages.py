@@ -63,22 +63,51 @@ def test_the_language_comes_from_the_user_or_the_transcript():
     assert choose_language("OK", "fr") == ("OK", "fr")
 
 
-def test_the_unpacked_identifier_gives_py3langids_probabilities(tmp_path, monkeypatch):
+@pytest.mark.parametrize("cache", ["writable", "not a folder"])
+def test_the_unpacked_identifier_gives_py3langids_probabilities(cache, tmp_path, monkeypatch):
+    from importlib.metadata import version
+
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     from facemotion.text.languages import _identifier
 
     reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     reference.set_languages(list(LANGUAGES))
+    if cache == "not a folder":  # the cache cannot be written: py3langid's model is unpacked in memory
+        (tmp_path / "cache").write_text("")
     monkeypatch.setenv("FACEMOTION_CACHE", str(tmp_path / "cache"))
     _identifier.cache_clear()
     try:
         texts = ["Guten Morgen, mein Name ist Peter.", "The birch canoe slid on the smooth planks.", "OK", "",
                  "Papa boit un bon café.", "爸爸买面包。", "O pai bebe um bom vinho."]
         assert [_identifier().classify(text) for text in texts] == [reference.classify(text) for text in texts]
-        assert [path.name for path in (tmp_path / "cache").iterdir()] == ["py3langid-0.4.0-en-fr-de-es-it-pt-zh.npz"]
     finally:
         _identifier.cache_clear()
+    if cache == "writable":
+        written = f"py3langid-{version('py3langid')}-{'-'.join(LANGUAGES)}.npz"
+        assert [path.name for path in (tmp_path / "cache").iterdir()] == [written]
+    else:
+        assert [path.name for path in tmp_path.iterdir()] == ["cache"]
+
+
+def test_threads_unpacking_the_model_at_once_each_get_a_whole_file(tmp_path, monkeypatch):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from facemotion.text.languages import _unpacked_model
+
+    monkeypatch.setenv("FACEMOTION_CACHE", str(tmp_path))
+    start = threading.Barrier(2)
+
+    def unpack(_):
+        start.wait()
+        return _unpacked_model()
+
+    with ThreadPoolExecutor(2) as pool:
+        (path,) = set(pool.map(unpack, range(2)))
+    assert [file.name for file in tmp_path.iterdir()] == [path.name]  # no temporary file left
+    with np.load(path) as model:
+        assert model["ptc"].shape[1] == len(model["classes"]) == len(LANGUAGES)
 
 
 def test_a_transcript_in_another_language_than_the_speech_is_dropped_with_a_warning():

@@ -2,6 +2,7 @@
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -42,6 +43,15 @@ def test_bad_input_exits_2_with_one_line(take_file, arguments, message, capsys):
                  "--no-browser"])
     error = capsys.readouterr().err
     assert code == 2 and message in error and len(error.strip().splitlines()) == 1
+
+
+def test_a_port_in_use_exits_2_with_one_line(take_file, capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        code = main(["view", str(take_file), "--port", str(taken.getsockname()[1]), "--no-browser"])
+    error = capsys.readouterr().err
+    assert code == 2 and "cannot serve on 127.0.0.1:" in error and len(error.strip().splitlines()) == 1
 
 
 def fetch(url: str) -> bytes:

@@ -1,6 +1,7 @@
 """What the viewer shows (facemotion.viewer.data), the widget's traits and a take's notebook display."""
 
 import io
+import sys
 from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
@@ -120,7 +121,11 @@ def test_the_widget_syncs_the_state_and_checks_the_curves():
     assert "three.js" in (Path(__file__).parents[2] / "facemotion/viewer/static/three.LICENSE").read_text()
 
 
-def test_a_take_displays_itself_as_the_viewer():
+def test_a_take_displays_itself_as_the_viewer_in_a_kernel_and_as_text_elsewhere(monkeypatch):
+    kernel = pytest.importorskip("ipykernel")
+    monkeypatch.delitem(sys.modules, "ipykernel")
+    assert set(turning_take()._repr_mimebundle_()[0]) == {"text/plain"}  # a terminal IPython: no widget built
+    monkeypatch.setitem(sys.modules, "ipykernel", kernel)
     data, _ = turning_take()._repr_mimebundle_()
     assert data["text/plain"] == ("FaceAnimation: 6 frames at 30 fps (0.20 s), 52 channels, 2 phonemes, "
                                   "speech LJ001-0001.flac")
