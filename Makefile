@@ -8,9 +8,9 @@ INSTALLED := $(VENV)/.installed
 # in its own environment; its wheel is for Python 3.11 only.
 BLENDER_VENV ?= .venv-blender
 BPY ?= bpy==5.0.1
-BROWSER_DEPS := tests/browser/node_modules/.package-lock.json
+BROWSER_DEPS := tests/browser/node_modules/.package-lock.json viewer/node_modules/.package-lock.json
 
-.PHONY: demo test benchmark english-eval blender-env browser-deps clean weights within-session sync-expert lipreading-finetune
+.PHONY: viewer demo test benchmark english-eval blender-env browser-deps clean weights folds sync-expert lipreading-finetune
 
 # torch goes in first and pinned, so that no other requirement pulls a different (CUDA) build.
 $(INSTALLED): setup.cfg pyproject.toml
@@ -25,13 +25,21 @@ demo: $(INSTALLED)
 	@echo "make demo: animating the bundled sample (about half a minute; the steps follow)"
 	$(BIN)/facemotion animate assets/samples/LJ001-0001.flac --transcript assets/samples/LJ001-0001.txt -o out/demo.usda
 
-# Browser tests (glTF in three.js) need npm and Chromium; without them they skip.
+# Browser tests (glTF in three.js, the viewer) need npm and Chromium; without them they skip.
 browser-deps:
 	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(BROWSER_DEPS); \
 	else echo "npm not found: the three.js browser tests will be skipped"; fi
 
-$(BROWSER_DEPS): tests/browser/package-lock.json
+tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund --silent
+
+viewer/node_modules/.package-lock.json: viewer/package-lock.json
+	npm ci --prefix viewer --no-audit --no-fund --silent
+
+# The viewer's JavaScript (viewer/src with three.js) bundled into facemotion/viewer/static/viewer.js, which is
+# committed: run after changing viewer/src (tests/viewer/test_bundle.py checks the two agree).
+viewer: viewer/node_modules/.package-lock.json
+	npm run --prefix viewer --silent build
 
 test: $(INSTALLED) browser-deps
 	$(BIN)/python -m pytest
@@ -44,8 +52,7 @@ benchmark: $(INSTALLED)
 
 # Issue 13's English evaluation set (eSpeak NG voices, needs Debian's espeak-ng; LJ Speech clips of ../shared) and
 # the lip-closure table on its held-out split: every recogniser without a transcript against the transcript path.
-english-eval: $(INSTALLED)
-	PYTHONPATH=. $(BIN)/python datasets/make_english_eval.py
+english-eval: $(INSTALLED) $(ENGLISH_EVAL)
 	PYTHONPATH=. $(BIN)/python benchmarks/english_lip_closure.py --splits held-out \
 		--recognizers whisper,whisper-tiny.en,hama,phonetic --motions procedural,learned
 
@@ -58,26 +65,25 @@ $(BLENDER_VENV)/.installed:
 blender-env: $(BLENDER_VENV)/.installed
 
 clean:
-	rm -rf $(VENV) out tests/browser/node_modules
+	rm -rf $(VENV) out tests/browser/node_modules viewer/node_modules
 
 # The default learned model, trained on the FACEGOOD captures in ../shared/data/facegood (stage 1: the motion
 # prior; stage 2: the key-motion transformer under its emotion, saved float16), then copied into
-# assets/weights/facegood. `make lipreading-finetune` is the stage-2 experiment with the lip-reading loss on top.
+# assets/weights/facegood. `make folds` trains stage 2 once per FACEGOOD take left out and prints the
+# leave-one-take-out table; `make lipreading-finetune` is the stage-2 experiment with the lip-reading loss on top.
 WEIGHTS := assets/weights/facegood
+ENGLISH_EVAL := out/english_eval/manifest.json
+$(ENGLISH_EVAL): datasets/make_english_eval.py benchmarks/espeak_speech.py
+	PYTHONPATH=. $(BIN)/python datasets/make_english_eval.py
+
 weights: $(INSTALLED)
 	$(BIN)/facemotion train --config configs/facegood_prior.yaml
 	$(BIN)/facemotion train --config configs/facegood_motion.yaml
 	mkdir -p $(WEIGHTS)
 	cp runs/facegood_motion/config.json runs/facegood_motion/model.safetensors runs/facegood_motion/visemes.yaml $(WEIGHTS)/
 
-# Issue 4's within-session check: both stages trained as for `make weights` but without 1114_2_05, then the quality
-# table on 1114_2_05 (the baselines fit on the same four takes); about 30 minutes on 2 CPU cores.
-WITHIN := 'data.train=["1114_2_01","1114_2_02","1114_2_03","1114_2_04"]' 'data.validation=["1114_2_05"]'
-within-session: $(INSTALLED)
-	$(BIN)/facemotion train --config configs/facegood_prior.yaml --set $(WITHIN) trainer.output=../runs/within_prior
-	$(BIN)/facemotion train --config configs/facegood_motion.yaml --set $(WITHIN) \
-		trainer.output=../runs/within_motion prior_checkpoint=../runs/within_prior
-	$(BIN)/python -m benchmarks.motion_quality --test 1114_2_05 --model runs/within_motion
+folds: $(INSTALLED)
+	$(BIN)/python -m benchmarks.facegood_folds --train
 
 lipreading-finetune: $(INSTALLED)
 	$(BIN)/facemotion train --config configs/facegood_lipreading.yaml

@@ -4,10 +4,11 @@ Data: the English evaluation set (``datasets/make_english_eval.py``; build it fi
 sentences with exact phoneme times and real LJ Speech / CMU ARCTIC clips with force-aligned true transcripts,
 in a **held-out** split nobody tunes on and a **tuning** split, reported separately.
 
-Input modes: with the transcript (``facemotion.animate(speech, text, ...)``), and without one for each
-recogniser named by ``--recognizers``; each with the procedural and the learned motion. A recogniser is passed
-as ``animate(..., recognizer=NAME)`` only when it is not ``animate``'s default (``"phonetic"``, pocketsphinx
-all-phone recognition, where ``animate`` has no ``recognizer`` argument).
+Input modes: with the transcript, and without one for each recogniser named by ``--recognizers`` (Whisper base,
+the default, by default). Each clip is analysed once per input (:func:`~facemotion.pipelines.speech_analysis.
+analyse_speech`, English), then every motion of ``--motions`` is made from that analysis
+(:meth:`~facemotion.pipelines.speech_to_face.SpeechToFace.animate_analysis`, without the performance layer,
+which leaves the mouth alone): ``procedural``, ``learned`` (the shipped model) or ``learned=FOLDER``.
 
 Scoring (issue 13's, :func:`facemotion.metrics.lip_closure_score`): every animation at ``--fps`` (30) is posed
 on the default head (``ARKitRig.default()``, ICT-FaceKit) and its inner-lip gap read
@@ -18,77 +19,47 @@ on the default head (``ARKitRig.default()``, ICT-FaceKit) and its inner-lip gap 
 - bilabial gap: mean over /p b m/ of the smallest gap inside each, mm (lower is better; < 2 closes);
 - open-vowel gap: mean over /aa ae ah ao/ of >= 2 frames of the largest gap inside each, mm (the mouth
   opening; the FACEGOOD captures' 90th percentile over speech frames is 17.1 mm);
-- fallbacks: clips on which ``animate`` warned that it fell back to phone recognition, for the whole clip or a
+- fallbacks: clips on which the analysis warned that it fell back to phone recognition, for the whole clip or a
   part (a transcript's alignment failed there, or Whisper left speech untranscribed), listed by speaker under
   the table;
-- s/s: wall seconds of ``animate`` (reading the file to the weights, models already loaded) per second of
-  speech, in this process on this machine's CPU threads (torch's default); posing the head is not timed.
+- s/s: wall seconds of the analysis plus that motion (reading the file to the weights, models already loaded) per
+  second of speech, in this process on this machine's CPU threads (torch's default); posing the head is not
+  timed.
 
 Usage: ``PYTHONPATH=. python benchmarks/english_lip_closure.py [--splits held-out,tuning]
-[--recognizers phonetic,whisper] [--motions procedural,learned] [--limit N]``. The whole set (about 11 minutes
-of speech) takes about a minute per mode on 2 CPU cores.
+[--recognizers phonetic,whisper] [--motions procedural,learned,learned=runs/x] [--limit N]``. A split (about 5.5
+minutes of speech) takes about a minute per motion with the transcript, and about 20 minutes more for a Whisper
+recognition pass on 2 CPU cores.
 """
 
 import argparse
-import inspect
-import json
 import sys
 import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import joblib
 import numpy as np
 
-import facemotion
+from facemotion.data.english_eval import ReferenceClip, load_reference_clips
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.metrics import LipClosureScore, lip_closure_score
-from facemotion.text.phonemes import PhonemeSegment
+from facemotion.motion.speech_motion import SpeechMotionModel
+from facemotion.pipelines.motion import LearnedMotion, ProceduralMotion, default_motion_model
+from facemotion.pipelines.speech_analysis import SpeechAnalysis, analyse_speech
+from facemotion.pipelines.speech_to_face import SpeechToFace
+from facemotion.text.recognition import DEFAULT_RECOGNIZER
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / "out" / "english_eval"
-DEFAULT_RECOGNIZER = "phonetic"
-"""The recogniser ``facemotion.animate`` uses without a transcript when it has no ``recognizer`` argument."""
 POSE_CHUNK = 512
 """Frames posed on the head at once (0.3 MB each)."""
 
 
 @dataclass(frozen=True)
-class Clip:
-    """One clip of the evaluation set: its audio, transcript, reference phonemes (seconds) and split;
-    ``speaker`` is the eSpeak NG voice or the real clip's source."""
-
-    id: str
-    split: str
-    source: str
-    speaker: str
-    text: str
-    audio: Path
-    duration: float
-    phonemes: tuple[PhonemeSegment, ...]
-
-
-def load_clips(root: Path) -> list[Clip]:
-    """The clips of ``root/manifest.json`` (format 1, written by ``datasets/make_english_eval.py``).
-
-    Raises:
-        FileNotFoundError: when the set has not been built.
-    """
-    manifest = root / "manifest.json"
-    if not manifest.exists():
-        raise FileNotFoundError(f"{manifest} not found: build the set with "
-                                "`PYTHONPATH=. python datasets/make_english_eval.py`")
-    data = json.loads(manifest.read_text(encoding="utf-8"))
-    if data.get("format") != 1:
-        raise ValueError(f"{manifest}: unknown format {data.get('format')!r}; rebuild the set")
-    return [Clip(c["id"], c["split"], c["source"], c["voice"] or c["source"], c["text"], root / c["audio"],
-                 c["duration"],
-                 tuple(PhonemeSegment(phone, start, end) for phone, start, end in c["phonemes"]))
-            for c in data["clips"]]
-
-
-@dataclass(frozen=True)
 class Mode:
-    """An input mode: ``recognizer`` None means the transcript is given."""
+    """An input mode: ``recognizer`` None means the transcript is given; ``motion`` is ``procedural``, ``learned``
+    (the shipped model) or ``learned=FOLDER`` (a trained model folder)."""
 
     recognizer: str | None
     motion: str
@@ -97,16 +68,15 @@ class Mode:
     def label(self) -> str:
         return "transcript" if self.recognizer is None else f"no transcript: {self.recognizer}"
 
-    def animate_kwargs(self) -> dict:
-        """Keyword arguments of ``facemotion.animate`` beyond speech, transcript and fps."""
-        kwargs = {"motion": self.motion}
-        parameters = inspect.signature(facemotion.animate).parameters
-        default = parameters["recognizer"].default if "recognizer" in parameters else DEFAULT_RECOGNIZER
-        if self.recognizer is not None and self.recognizer != default:
-            if "recognizer" not in parameters:
-                raise SystemExit(f"facemotion.animate has no recognizer argument yet: cannot run {self.recognizer!r}")
-            kwargs["recognizer"] = self.recognizer
-        return kwargs
+
+def motion_strategy(name: str) -> ProceduralMotion | LearnedMotion:
+    """The motion a ``--motions`` entry names."""
+    kind, _, folder = name.partition("=")
+    if kind == "procedural" and not folder:
+        return ProceduralMotion()
+    if kind != "learned":
+        raise SystemExit(f"unknown motion {name!r}: procedural, learned or learned=FOLDER")
+    return LearnedMotion(SpeechMotionModel.from_pretrained(folder) if folder else default_motion_model())
 
 
 @dataclass
@@ -131,23 +101,40 @@ def inner_lip_gaps(rig: ARKitRig, weights: np.ndarray) -> np.ndarray:
                            for i in range(0, len(weights), POSE_CHUNK)])
 
 
-def run_mode(mode: Mode, clips: list[Clip], rig: ARKitRig, fps: float) -> Result:
-    """Animate every clip in ``mode`` and score it against its reference phonemes."""
-    kwargs = mode.animate_kwargs()
-    facemotion.animate(clips[0].audio, clips[0].text if mode.recognizer is None else None, fps, **kwargs)  # warm up
-    result = Result()
-    for clip in clips:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+def analysed(audio: Path, text: str | None, recognizer: str) -> tuple[SpeechAnalysis, float, bool]:
+    """A clip's English analysis with ``text`` as the transcript, or recognised by ``recognizer``; the seconds it
+    took and whether it warned that it fell back to phone recognition."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        start = time.perf_counter()
+        analysis = analyse_speech(audio, text, keep_waveform=True, recognizer=recognizer, language="en")
+        seconds = time.perf_counter() - start
+    return analysis, seconds, any("fall" in str(w.message).lower() for w in caught)
+
+
+def run_input(recognizer: str | None, motions: list[str], clips: list[ReferenceClip], rig: ARKitRig,
+              fps: float, analyse=analysed) -> dict[Mode, Result]:
+    """Analyse every clip once with the transcript (``recognizer`` None) or the recogniser (``analyse``:
+    :func:`analysed`, perhaps cached), make each motion of it (no performance layer: it leaves the mouth alone),
+    and score each against the clip's reference phonemes."""
+    pipelines = {motion: SpeechToFace(motion_strategy(motion), performance=None) for motion in motions}
+    results = {Mode(recognizer, motion): Result() for motion in motions}
+    for index, clip in enumerate([clips[0], *clips]):  # the first pass warms up
+        analysis, seconds, fell_back = analyse(clip.audio, clip.text if recognizer is None else None,
+                                               recognizer or DEFAULT_RECOGNIZER)
+        for motion, pipeline in pipelines.items():
             start = time.perf_counter()
-            animation = facemotion.animate(clip.audio, clip.text if mode.recognizer is None else None, fps, **kwargs)
-            result.seconds += time.perf_counter() - start
-        result.speech_seconds += clip.duration
-        if any("fall" in str(w.message).lower() for w in caught):
-            result.fallbacks[clip.speaker] = result.fallbacks.get(clip.speaker, 0) + 1
-        score = lip_closure_score(inner_lip_gaps(rig, animation.weights), clip.phonemes, fps)
-        result.scores.setdefault("espeak" if clip.source == "espeak" else "real", []).append(score)
-    return result
+            animation = pipeline.animate_analysis(analysis, fps)
+            if not index:
+                continue
+            result = results[Mode(recognizer, motion)]
+            result.seconds += seconds + time.perf_counter() - start
+            result.speech_seconds += clip.duration
+            if fell_back:
+                result.fallbacks[clip.speaker] = result.fallbacks.get(clip.speaker, 0) + 1
+            score = lip_closure_score(inner_lip_gaps(rig, animation.weights), clip.phonemes, fps)
+            result.scores.setdefault("espeak" if clip.source == "espeak" else "real", []).append(score)
+    return results
 
 
 def _row(cells, widths) -> str:
@@ -158,7 +145,7 @@ def _percent(score: LipClosureScore | None) -> str:
     return f"{100 * score.closure_rate:.1f}" if score is not None and score.bilabials else "-"
 
 
-def print_table(split: str, clips: list[Clip], results: dict[Mode, Result], fps: float) -> None:
+def print_table(split: str, clips: list[ReferenceClip], results: dict[Mode, Result], fps: float) -> None:
     sources = {s: sum(c.source == s for c in clips) for s in ("espeak", "ljspeech", "arctic")}
     bilabials = sum(p.phone in ("P", "B", "M") for c in clips for p in c.phonemes)
     print(f"\n{split} split: {len(clips)} clips, {sum(c.duration for c in clips):.0f} s of speech "
@@ -187,14 +174,19 @@ def main() -> None:
     parser.add_argument("--splits", default="held-out,tuning", help="comma-separated: held-out, tuning")
     parser.add_argument("--recognizers", default=DEFAULT_RECOGNIZER,
                         help="comma-separated recognisers for the no-transcript rows, e.g. phonetic,whisper")
-    parser.add_argument("--motions", default="procedural,learned", help="comma-separated: procedural, learned")
+    parser.add_argument("--motions", default="procedural,learned",
+                        help="comma-separated: procedural, learned (the shipped model), learned=FOLDER")
     parser.add_argument("--no-transcript-rows", action="store_true", help="skip the rows with the transcript")
     parser.add_argument("--fps", type=float, default=30.0)
     parser.add_argument("--limit", type=int, default=None, help="first N clips of each split (a quick look)")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="keep each clip's analysis here (joblib) and reuse it, s/s included, on later runs with "
+                             "other motions; delete it when the analysis code changes")
     args = parser.parse_args()
-    clips = load_clips(args.data)
+    clips = load_reference_clips(args.data)
     recognizers = ([] if args.no_transcript_rows else [None]) + [r for r in args.recognizers.split(",") if r]
-    modes = [Mode(r, m) for r in recognizers for m in args.motions.split(",")]
+    motions = args.motions.split(",")
+    analyse = analysed if args.cache is None else joblib.Memory(args.cache, verbose=0).cache(analysed)
     rig = ARKitRig.default()
     started = time.perf_counter()
     for split in args.splits.split(","):
@@ -202,9 +194,9 @@ def main() -> None:
         if not chosen:
             raise SystemExit(f"no clips in split {split!r}")
         results = {}
-        for mode in modes:
-            results[mode] = run_mode(mode, chosen, rig, args.fps)
-            print(f"{split}: {mode.label}, {mode.motion} done ({time.perf_counter() - started:.0f} s)",
+        for recognizer in recognizers:
+            results |= run_input(recognizer, motions, chosen, rig, args.fps, analyse)
+            print(f"{split}: {Mode(recognizer, '').label} done ({time.perf_counter() - started:.0f} s)",
                   file=sys.stderr, flush=True)
         print_table(split, chosen, results, args.fps)
     print(f"\ntotal wall time {time.perf_counter() - started:.0f} s")

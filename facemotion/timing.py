@@ -52,3 +52,13 @@ def frame_samples(start: int, end: int, fps: float) -> slice:
 def span_samples(start: float, end: float) -> slice:
     """The 16 kHz samples of ``[start, end)`` seconds, ``slice(round(start * 16000), round(end * 16000))``."""
     return slice(round(start * SAMPLE_RATE), round(end * SAMPLE_RATE))
+
+
+def frame_features(start: int, end: int, fps: float, feature_rate: float, n_features: int) -> slice:
+    """The speech-feature frames of motion frames ``[start, end)`` in a track of ``n_features`` (feature ``n`` at
+    ``n / feature_rate`` s): from ``round(start / fps * rate)`` (at most the last frame) to
+    ``round(end / fps * rate)`` (at most the track's end), never empty. The slice starts within half a feature frame of the motion frames, and
+    exactly where ``start / fps * rate`` is whole (every 3 frames at 30 fps for 50 or 100 Hz features, as the 7 s
+    steps of inference windows)."""
+    first = min(round(start / fps * feature_rate), n_features - 1)
+    return slice(first, min(n_features, max(first + 1, round(end / fps * feature_rate))))

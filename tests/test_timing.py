@@ -7,6 +7,7 @@ import pytest
 
 from facemotion.data.clip import MotionClip
 from facemotion.timing import (
+    frame_features,
     frame_sample,
     frame_samples,
     frames_centred_within,
@@ -41,3 +42,11 @@ def test_a_clip_is_cropped_so_that_motion_and_audio_end_together():
     assert clip.cropped(10).n_frames == 10 and len(clip.cropped(10).audio) == frame_sample(10, 30.0)
     with pytest.raises(ValueError, match="cannot crop to 31 frames: 30 have motion and speech"):
         clip.cropped(31)
+
+
+@pytest.mark.parametrize("rate", [50.0, 100.0])
+def test_feature_slices_of_windows_start_with_their_frames_and_are_never_empty(rate):
+    assert frame_features(210, 450, 30.0, rate, 10_000) == slice(round(7 * rate), round(15 * rate))  # exact
+    window = frame_features(1, 121, 30.0, rate, 10_000)
+    assert abs(window.start / rate - 1 / 30) <= 0.5 / rate
+    assert frame_features(99, 100, 30.0, rate, 50) == slice(49, 50)  # past the end: the last feature frame

@@ -116,7 +116,7 @@ class SpeechMotionModel(torch.nn.Module):
 
     def forward(
         self,
-        waveform: torch.Tensor,
+        features: torch.Tensor,
         n_frames: int,
         tokens: KeyMotionTokens | None = None,
         condition: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
@@ -125,9 +125,9 @@ class SpeechMotionModel(torch.nn.Module):
         """One window of motion.
 
         Args:
-            waveform: (B, S) float32 at 16 kHz.
+            features: (B, T_a, C) float32 speech features of the window (:attr:`transformer`'s ``audio``).
             n_frames: T frames at :attr:`fps`.
-            tokens: key motions timed from the start of the waveform, or None.
+            tokens: key motions timed from the start of the window, or None.
             condition: (emotion indices (B,), intensities (B,), style ids (B,)); None = neutral, style 0.
             representation: the motion wanted.
 
@@ -135,17 +135,17 @@ class SpeechMotionModel(torch.nn.Module):
             (B, T, D) float32.
         """
         if self.prior is None or representation != self.prior.config.representation:
-            return self.transformer(waveform, n_frames, tokens, representation)
+            return self.transformer(features, n_frames, tokens, representation)
         if condition is None:
-            zeros = torch.zeros(len(waveform), dtype=torch.int64, device=waveform.device)
+            zeros = torch.zeros(len(features), dtype=torch.int64, device=features.device)
             condition = (zeros, zeros.float(), zeros)
         if self.config.speech_through_prior:
-            latent = self.transformer(waveform, n_frames, tokens, "latent")
+            latent = self.transformer(features, n_frames, tokens, "latent")
             step = self.prior.config.downsample
             content = torch.nn.functional.avg_pool1d(latent.transpose(1, 2), step, step, ceil_mode=True)
             speech = self.prior.decode_speech(content.transpose(1, 2), condition[2], n_frames)
         else:
-            speech = self.transformer(waveform, n_frames, tokens, representation)
+            speech = self.transformer(features, n_frames, tokens, representation)
         embedded = self.prior.condition(*condition)
         expression = self.prior.expression(self.prior.prior_emotion(embedded), embedded)
         return compose_expression(speech, expression, representation)

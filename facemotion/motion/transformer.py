@@ -11,7 +11,6 @@ has something to attend to). Non-autoregressive: a window of frames comes out at
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 
 from facemotion.audio.features import LogMel, align_to_fps
@@ -173,7 +172,7 @@ class KeyMotionTransformer(torch.nn.Module):
 
     def forward(
         self,
-        waveform: torch.Tensor,
+        features: torch.Tensor,
         n_frames: int,
         tokens: KeyMotionTokens | None = None,
         representation: str = "arkit",
@@ -181,24 +180,25 @@ class KeyMotionTransformer(torch.nn.Module):
         """Motion for the speech.
 
         Args:
-            waveform: (B, S) float32 at 16 kHz.
+            features: (B, T_a, C) float32 speech features of the window from :attr:`audio` (``audio.frame_rate``,
+                feature n at n / rate s from the window's start; :func:`~facemotion.motion.windows.take_features`).
             n_frames: T, the frames at ``config.fps`` to produce (frame t centred at (t + 0.5) / fps s).
-            tokens: key motions timed from the start of the waveform, or None for speech features only.
+            tokens: key motions timed from the start of the window, or None for speech features only.
             representation: which head to read out.
 
         Returns:
             (B, T, D) float32.
         """
-        return self.heads(self.features(waveform, n_frames, tokens), representation)
+        return self.heads(self.motion_features(features, n_frames, tokens), representation)
 
-    def features(self, waveform: torch.Tensor, n_frames: int, tokens: KeyMotionTokens | None) -> torch.Tensor:
-        """(B, S) speech -> (B, T, d_model) motion features, before the heads."""
-        x = (self.audio(waveform) - self.feature_mean) / self.feature_std
+    def motion_features(self, features: torch.Tensor, n_frames: int, tokens: KeyMotionTokens | None) -> torch.Tensor:
+        """(B, T_a, C) speech features -> (B, T, d_model) motion features, before the heads."""
+        x = (features - self.feature_mean) / self.feature_std
         if self.training:
             x = spec_augment(x)
         x = self.audio_conv(x.transpose(1, 2)).transpose(1, 2)
         x = self.position(align_to_fps(x, self.audio.frame_rate, self.config.fps, n_frames))
-        keys, cross = self._keys(tokens, len(waveform), n_frames, x.device)
+        keys, cross = self._keys(tokens, len(features), n_frames, x.device)
         heads = self.config.n_heads
         self_bias = alibi_bias(heads, n_frames, x.device).repeat(len(x), 1, 1)
         for layer in self.layers:
@@ -206,7 +206,7 @@ class KeyMotionTransformer(torch.nn.Module):
         return self.norm(x)
 
     @torch.no_grad()
-    def fit_feature_statistics(self, waveforms: Sequence[np.ndarray]) -> None:
+    def fit_feature_statistics(self, features: Sequence[torch.Tensor]) -> None:
         """Set the speech features' standardisation from training speech (global CMVN, as in ESPnet's GlobalMVN).
 
         Every feature channel is shifted and scaled by its mean and standard deviation over all frames of the
@@ -216,21 +216,19 @@ class KeyMotionTransformer(torch.nn.Module):
         4.1 mm with these global statistics.
 
         Args:
-            waveforms: (S_i,) float32 16 kHz takes, each at least one feature frame long.
+            features: (T_a_i, C) float32 features of the training takes from :attr:`audio`
+                (:func:`~facemotion.motion.windows.take_features`), each at least one frame.
 
         Raises:
             ValueError: for no takes or a channel without variance.
         """
-        if not len(waveforms):
+        if not len(features):
             raise ValueError("fit_feature_statistics needs at least one take")
-        device = self.feature_mean.device
-        features = torch.cat(
-            [self.audio(torch.as_tensor(w, dtype=torch.float32, device=device)[None])[0] for w in waveforms]
-        )
-        std = features.std(0)
+        frames = torch.cat([torch.as_tensor(f, dtype=torch.float32) for f in features]).to(self.feature_mean.device)
+        std = frames.std(0)
         if not bool((std > 0).all()):
             raise ValueError("a speech feature channel does not vary over the training takes")
-        self.feature_mean.copy_(features.mean(0))
+        self.feature_mean.copy_(frames.mean(0))
         self.feature_std.copy_(std)
 
     def _keys(self, tokens: KeyMotionTokens | None, batch: int, n_frames: int, device) -> tuple:

@@ -9,9 +9,11 @@ the one IPA inventory of :mod:`facemotion.text.ipa`:
   each, numbers and abbreviations read out in the language; nothing is downloaded.
 - Mandarin: pypinyin (mozillazg, https://github.com/mozillazg/python-pinyin, MIT) gives each Han character its
   pinyin syllable in context (its phrase dictionary chooses among readings), and pinyin-to-ipa (Stefan Taubert,
-  https://github.com/stefantaubert/pinyin-to-ipa, MIT) the syllable's IPA. Each character is one word.
+  https://github.com/stefantaubert/pinyin-to-ipa, MIT) the syllable's IPA. Each character is one word. Numbers
+  in Arabic numerals, as Whisper writes them, are first written out in Han characters
+  (:mod:`facemotion.text.mandarin_numbers`).
 
-Words a library cannot pronounce (symbols outside the inventory, Latin letters or digits in Mandarin text) are
+Words a library cannot pronounce (symbols outside the inventory, Latin letters in Mandarin text) are
 skipped with a warning, never an error. Codes are ISO 639-1, as Whisper reports them.
 
 The language of a transcript is identified from its text by py3langid (Adrien Barbaresi's maintained fork of
@@ -169,8 +171,9 @@ def pronounce_transcript(text: str, language: str) -> list[Word]:
     """The spoken words of a transcript in a language other than English, with their IPA phones.
 
     Args:
-        text: the transcript, any case and punctuation (numbers are read out by gruut's languages; in Mandarin,
-            characters other than Han characters are skipped).
+        text: the transcript, any case and punctuation (numbers are read out by gruut's languages and, in Mandarin,
+            by :func:`~facemotion.text.mandarin_numbers.read_numbers`; other characters than Han characters are
+            skipped in Mandarin).
         language: a code of :data:`LANGUAGES` other than :data:`ENGLISH`.
 
     Returns:
@@ -241,6 +244,9 @@ def _mandarin_phones(syllable: str) -> tuple[str, ...]:
 def _mandarin(text: str, language: str) -> tuple[list[Word], list[str]]:
     from pypinyin import Style, lazy_pinyin
 
+    from facemotion.text.mandarin_numbers import read_numbers
+
+    text = read_numbers(text)
     marker = "\0"
     syllables = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, v_to_u=True,
                             errors=lambda chunk: [marker + c for c in chunk])

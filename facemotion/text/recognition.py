@@ -243,20 +243,20 @@ def checkpoint_folder(checkpoint: WhisperCheckpoint) -> Path:
 
 
 def _assemble(parts: Sequence[Path], source: Path, folder: Path) -> None:
-    """Concatenate ``parts`` into ``folder/model.bin`` beside copies of the tokenizer files of ``source``."""
+    """Concatenate ``parts`` into ``folder/model.bin`` beside copies of the tokenizer files of ``source``, each file
+    written under a temporary name and renamed (:func:`~facemotion.exporters.atomic.atomic_output`), so processes
+    or threads assembling at once never read a partial file; ``model.bin`` last, as the sign of a complete folder."""
+    from facemotion.exporters.atomic import atomic_output
+
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("config.json", "tokenizer.json", "vocabulary.json", "vocabulary.txt"):
         if (source / name).is_file():
-            shutil.copyfile(source / name, folder / name)
-    partial = folder / f".model.bin.{os.getpid()}.tmp"
-    try:
-        with partial.open("wb") as out:
-            for part in parts:
-                with part.open("rb") as f:
-                    shutil.copyfileobj(f, out, 1 << 22)
-        partial.replace(folder / "model.bin")
-    finally:
-        partial.unlink(missing_ok=True)
+            with atomic_output(folder / name) as partial:
+                shutil.copyfile(source / name, partial)
+    with atomic_output(folder / "model.bin") as partial, partial.open("wb") as out:
+        for part in parts:
+            with part.open("rb") as f:
+                shutil.copyfileobj(f, out, 1 << 22)
 
 
 @cache
@@ -419,7 +419,7 @@ def _outside(spans: Sequence[tuple[float, float]],
 
 def _aligned_or_recognised(piece: np.ndarray, text: str | None, offset: float, language: str) -> list[PhonemeSegment]:
     """:func:`~facemotion.text.alignment.phonemes_for` of a piece; recognised when Whisper's text has no word that
-    can be pronounced (digits in Mandarin text, symbols)."""
+    can be pronounced (Latin letters in Mandarin text, symbols)."""
     try:
         return phonemes_for(piece, text, offset=offset, recognize=fallback_phones, language=language)
     except NoWordsError:

@@ -1,6 +1,7 @@
-"""Training data: takes with their key motions, cut into random windows, with emotion laid over ARKit speech."""
+"""Training data: takes with their speech features and key motions, cut into random windows, with emotion laid over
+ARKit speech."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,9 +12,10 @@ from facemotion.data.clip import MotionClip
 from facemotion.expression.emotion import EMOTIONS, compose_emotion
 from facemotion.motion.keymotion import KeyMotions, key_motions
 from facemotion.motion.transformer import KeyMotionTokens
+from facemotion.text.phonemes import PhonemeSegment
 from facemotion.text.recognition import phones_in_spans
 from facemotion.text.visemes import VisemeTable, load_viseme_table
-from facemotion.timing import frame_samples
+from facemotion.timing import frame_features
 
 MIN_INTENSITY = 0.2
 """Lowest intensity drawn for an emotion laid over neutral speech."""
@@ -21,49 +23,69 @@ MIN_INTENSITY = 0.2
 
 @dataclass(frozen=True)
 class TrainingTake:
-    """A clip cropped so that audio and motion end together, with its key motions and speaking-style id.
+    """A clip cropped so that audio and motion end together, with its speech features, key motions and style.
 
     Attributes:
         clip: the clip, :meth:`~facemotion.data.clip.MotionClip.cropped` (audio and motion end together).
-        keys: key motions from the phones recognised in its audio, or None.
+        features: (T_a, C) float32 speech features of the whole take at ``feature_rate``
+            (:func:`~facemotion.motion.windows.take_features` of the model's encoder).
+        feature_rate: features per second.
+        keys: key motions from the take's phonemes (recognised, or known), or None.
         style: speaking-style id (index of its subject).
     """
 
     clip: MotionClip
+    features: np.ndarray
+    feature_rate: float
     keys: KeyMotions | None
     style: int
 
 
 def prepare_takes(
-    clips: Sequence[MotionClip], styles: Sequence[str], recognize: bool = True, visemes: VisemeTable | None = None
+    clips: Sequence[MotionClip],
+    styles: Sequence[str],
+    encode: Callable[[np.ndarray], np.ndarray],
+    feature_rate: float,
+    phonemes: Sequence[Sequence[PhonemeSegment] | None],
+    visemes: VisemeTable | None = None,
 ) -> list[TrainingTake]:
-    """Crop each clip to its audio/motion overlap and recognise its phones for key motions.
+    """Crop each clip to its audio/motion overlap, encode its speech and pose the key motions of its phonemes.
 
     Args:
         clips: the dataset's clips.
         styles: subject names; a clip's style id is the index of its subject (unknown subjects get 0).
-        recognize: recognise phones (English ARPAbet recogniser, any language) for key-motion tokens.
+        encode: (S,) float32 16 kHz speech -> (T_a, C) float32 features at ``feature_rate`` (the model's encoder
+            over the whole take, :func:`~facemotion.motion.windows.take_features`, perhaps cached).
+        feature_rate: features per second.
+        phonemes: per clip, its phonemes (recognised or known, seconds from its start), or None for no key motions.
         visemes: the table that poses the key motions; None for the shipped ``assets/visemes.yaml``.
 
     Raises:
-        ValueError: when a clip has no frame of overlapping audio.
+        ValueError: when a clip has no frame of overlapping audio, or ``phonemes`` is not one per clip.
     """
+    if len(phonemes) != len(clips):
+        raise ValueError(f"{len(clips)} clips but {len(phonemes)} phoneme sequences")
     table = load_viseme_table() if visemes is None else visemes
     takes = []
-    for clip in clips:
+    for clip, clip_phonemes in zip(clips, phonemes):
         cropped = clip.cropped()
-        audio = cropped.audio
-        keys = key_motions(phones_in_spans(audio, speech_spans(audio)), table) if recognize else None
+        keys = None if clip_phonemes is None else key_motions(clip_phonemes, table)
         style = styles.index(clip.subject) if clip.subject in styles else 0
-        takes.append(TrainingTake(cropped, keys, style))
+        takes.append(TrainingTake(cropped, encode(cropped.audio), feature_rate, keys, style))
     return takes
+
+
+def recognized_phonemes(audio: np.ndarray) -> list[PhonemeSegment]:
+    """Phones recognised (English ARPAbet recogniser, any language) in the voice activity of (S,) 16 kHz speech."""
+    return phones_in_spans(audio, speech_spans(audio))
 
 
 class MotionWindows(torch.utils.data.Dataset):
     """Random windows of takes, drawn afresh at every access (seeded through torch's global generator).
 
-    An item is a dict: ``waveform`` (S_w,) float32, ``motion`` (T_w, D) float32 target, ``speech`` (T_w, D)
-    the take's own motion before any emotion is laid over it, ``mask`` (D,) bool valid channels, ``emotion``
+    An item is a dict: ``features`` (T_a_w, C) float32 speech features of the window
+    (:func:`~facemotion.timing.frame_features`: the first within half a feature frame of its start), ``motion``
+    (T_w, D) float32 target, ``speech`` (T_w, D) the take's own motion before any emotion is laid over it, ``mask`` (D,) bool valid channels, ``emotion``
     (index into EMOTIONS), ``intensity``, ``style`` and ``keys`` (KeyMotions re-timed to the window, or None).
 
     Args:
@@ -76,9 +98,11 @@ class MotionWindows(torch.utils.data.Dataset):
             mouth-only capture) are then supervised too, as at rest (0) under the emotion's recipe: the model
             learns a still upper face for neutral speech and the recipe for an emotion.
         key_dropout: probability of giving a window no key motions (the model must work without a transcript).
+        weights: per take, how much more often its windows are drawn than its length alone says (a window starts
+            at a frame of take i with probability proportional to ``weights[i]``); None: all 1.
 
     Raises:
-        ValueError: for no takes, mixed fps, or a take shorter than a window.
+        ValueError: for no takes, mixed fps, a take shorter than a window, or weights not one per take and > 0.
     """
 
     def __init__(
@@ -88,19 +112,23 @@ class MotionWindows(torch.utils.data.Dataset):
         samples_per_epoch: int,
         emotion_augment: bool = True,
         key_dropout: float = 0.3,
+        weights: Sequence[float] | None = None,
     ):
         if not takes or len({t.clip.fps for t in takes}) != 1:
             raise ValueError("MotionWindows needs takes, all at one fps")
         short = [t.clip.name for t in takes if t.clip.n_frames < window_frames]
         if short:
             raise ValueError(f"takes shorter than a window of {window_frames} frames: {short}")
+        weights = np.ones(len(takes)) if weights is None else np.asarray(weights, np.float64)
+        if weights.shape != (len(takes),) or not np.all(weights > 0):
+            raise ValueError("MotionWindows needs one weight > 0 per take")
         self.takes = list(takes)
         self.window_frames = window_frames
         self.samples_per_epoch = samples_per_epoch
         self.emotion_augment = emotion_augment
         self.key_dropout = key_dropout
         lengths = np.array([t.clip.n_frames - window_frames + 1 for t in takes], np.float64)
-        self.take_probabilities = lengths / lengths.sum()
+        self.take_probabilities = lengths * weights / (lengths * weights).sum()
 
     def __len__(self) -> int:
         return self.samples_per_epoch
@@ -122,7 +150,7 @@ class MotionWindows(torch.utils.data.Dataset):
         use_keys = take.keys is not None and rng.random() >= self.key_dropout
         mask = np.ones(clip.motion.shape[1], bool) if clip.channel_mask is None or augmented else clip.channel_mask
         return {
-            "waveform": clip.audio[frame_samples(start, end, fps)],
+            "features": take.features[frame_features(start, end, fps, take.feature_rate, len(take.features))],
             "motion": motion,
             "speech": speech,
             "mask": mask,
@@ -134,10 +162,10 @@ class MotionWindows(torch.utils.data.Dataset):
 
 
 def collate_windows(items: Sequence[dict]) -> dict:
-    """Batch :class:`MotionWindows` items: tensors stacked (waveforms cut to the shortest), keys as tokens."""
-    n_samples = min(len(item["waveform"]) for item in items)
+    """Batch :class:`MotionWindows` items: tensors stacked (features cut to the shortest), keys as tokens."""
+    n_features = min(len(item["features"]) for item in items)
     batch = {
-        "waveform": torch.from_numpy(np.stack([item["waveform"][:n_samples] for item in items])),
+        "features": torch.from_numpy(np.stack([item["features"][:n_features] for item in items])),
         "emotion": torch.tensor([item["emotion"] for item in items]),
         "intensity": torch.tensor([item["intensity"] for item in items], dtype=torch.float32),
         "style": torch.tensor([item["style"] for item in items]),

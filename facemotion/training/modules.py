@@ -28,7 +28,7 @@ from facemotion.losses.lip_reading import LipReadingLoss
 from facemotion.losses.vertex import lip_vertex_loss, masked_mse, velocity_mse
 from facemotion.metrics.arkit_curves import arkit_lip_lve_mm, lve_lip_region, pearson
 from facemotion.motion.speech_motion import SpeechMotionModel
-from facemotion.motion.windows import motion_in_windows
+from facemotion.motion.windows import motion_from_features
 from facemotion.training.data import TrainingTake
 
 
@@ -196,7 +196,7 @@ class MotionTraining(_Training):
         motion, mask = batch["motion"], batch["mask"]
         representation = "arkit" if motion.shape[-1] == len(ARKIT_52) else self._representation()
         condition = (batch["emotion"], batch["intensity"], batch["style"])
-        prediction = self.model(batch["waveform"], motion.shape[1], batch["tokens"], condition, representation)
+        prediction = self.model(batch["features"], motion.shape[1], batch["tokens"], condition, representation)
         losses = {
             "channels": masked_mse(prediction, motion, mask),
             "velocity": velocity_mse(prediction, motion, mask),
@@ -206,7 +206,7 @@ class MotionTraining(_Training):
             losses["lip_mm2"] = lip_vertex_loss(prediction, motion, self.lip_deltas)
             loss = loss + self.optim.lip_weight * losses["lip_mm2"]
             if self.lip_reading is not None:
-                # rendered as shown: motion_in_windows() clips ARKit weights to [0, 1]
+                # rendered as shown: motion_from_features() clips ARKit weights to [0, 1]
                 losses["lip_reading"] = self.lip_reading(prediction.clamp(0.0, 1.0), motion)
                 loss = loss + self.optim.lip_reading_weight * losses["lip_reading"]
         self.log_dict({f"train/{k}": v for k, v in losses.items()}, batch_size=len(motion))
@@ -219,8 +219,8 @@ class MotionTraining(_Training):
     def predict_take(self, take: TrainingTake) -> np.ndarray:
         """The model's motion for the whole take (run in eval mode by Lightning's validation loop)."""
         condition = EmotionCondition(style=take.style)
-        prediction = motion_in_windows(self.model, take.clip.audio, take.keys, condition, take.clip.representation)
-        return prediction[: take.clip.n_frames]
+        return motion_from_features(self.model, take.features, take.clip.n_frames, take.keys, condition,
+                                    take.clip.representation)
 
 
 class SyncTraining(lightning.LightningModule):

@@ -16,6 +16,7 @@ CPU).
 """
 
 import dataclasses
+import functools
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,10 +28,13 @@ except ModuleNotFoundError as error:  # an inference-only install: say how to ge
     raise ModuleNotFoundError(
         "training needs Lightning, TensorBoard and openpyxl: pip install 'facemotion[train]'", name=error.name
     ) from error
+import joblib
+import numpy as np
 import torch
 import yaml
 from omegaconf import DictConfig, OmegaConf
 
+from facemotion.audio.whisper_encoder import is_whisper_spec
 from facemotion.data import biwi, facegood, flame_sequences, vocaset
 from facemotion.data.clip import MotionClip
 from facemotion.lipreading.expert import SyncExpert, SyncExpertConfig
@@ -38,10 +42,13 @@ from facemotion.lipreading.mouth_crops import MouthCropRenderer
 from facemotion.lipreading.sync_data import SyncTake, render_take
 from facemotion.lipreading.train_sync import SyncTrainingConfig, SyncWindows, collate_pairs, new_sync_expert
 from facemotion.motion.speech_motion import SpeechMotionConfig, SpeechMotionModel
+from facemotion.motion.windows import take_features
+from facemotion.text.recognition import cache_dir
 from facemotion.text.visemes import load_viseme_table
 from facemotion.timing import window_frames
-from facemotion.training.data import MotionWindows, collate_windows, prepare_takes
+from facemotion.training.data import MotionWindows, TrainingTake, collate_windows, prepare_takes, recognized_phonemes
 from facemotion.training.modules import MotionTraining, OptimConfig, PriorTraining, SyncTraining
+from facemotion.training.teaching import teaching_takes
 
 STAGES = ("prior", "motion", "sync")
 SAVE_DTYPES = ("float32", "float16", "bfloat16")
@@ -77,6 +84,11 @@ class DataConfig:
         emotion_augment: lay FACS emotions over neutral ARKit speech.
         recognize_phonemes: key motions from recognised phones (False: audio only).
         num_workers: data-loader worker processes.
+        teaching: stage ``motion`` on ARKit data: the English evaluation set's folder
+            (``datasets/make_english_eval.py``), whose tuning split joins the training takes as English teaching
+            data (:mod:`~facemotion.training.teaching`: exact phonemes, the transcript path's curves as targets);
+            None for none.
+        teaching_fraction: the share of training windows drawn from the teaching takes, in (0, 1).
     """
 
     dataset: str = "facegood"
@@ -90,9 +102,13 @@ class DataConfig:
     emotion_augment: bool = True
     recognize_phonemes: bool = True
     num_workers: int = 0
+    teaching: str | None = None
+    teaching_fraction: float = 0.5
 
     def __post_init__(self) -> None:
-        """Raises: ValueError: for an unknown dataset, or MEAD with splits."""
+        """Raises: ValueError: for an unknown dataset, MEAD with splits, or a teaching fraction outside (0, 1)."""
+        if not 0.0 < self.teaching_fraction < 1.0:
+            raise ValueError(f"data.teaching_fraction must be in (0, 1), got {self.teaching_fraction}")
         if self.dataset not in DATASET_SPLITS:
             raise ValueError(f"data.dataset must be one of {tuple(DATASET_SPLITS)}, got {self.dataset!r}")
         if self.dataset == "mead" and (self.train or self.validation):
@@ -156,9 +172,12 @@ class TrainingConfig:
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
 
     def __post_init__(self) -> None:
-        """Raises: ValueError: for a stage not in :data:`STAGES`, or an init_checkpoint outside stage motion."""
+        """Raises: ValueError: for a stage not in :data:`STAGES`, or an init_checkpoint or teaching data outside
+        stage motion."""
         if self.stage not in STAGES:
             raise ValueError(f"stage must be one of {STAGES}, got {self.stage!r}")
+        if self.data.teaching is not None and self.stage != "motion":
+            raise ValueError("data.teaching gives speech/motion pairs: stage 'motion' only")
         if self.init_checkpoint is not None and self.stage != "motion":
             raise ValueError("init_checkpoint fine-tunes a whole model: stage 'motion' only")
 
@@ -191,12 +210,12 @@ def load_training_config(path: str | Path, overrides: typing.Sequence[str] = ())
     except (yaml.YAMLError, ValueError) as error:
         raise ValueError(f"{path}: {' '.join(str(error).split())}") from None
     base = path.resolve().parent
-    resolve = lambda p: None if p is None else str((base / p).resolve())  # noqa: E731
+    resolve = lambda p: None if p is None else str((base / p).resolve())
     return dataclasses.replace(
         config,
         prior_checkpoint=resolve(config.prior_checkpoint),
         init_checkpoint=resolve(config.init_checkpoint),
-        data=dataclasses.replace(config.data, root=resolve(config.data.root)),
+        data=dataclasses.replace(config.data, root=resolve(config.data.root), teaching=resolve(config.data.teaching)),
         trainer=dataclasses.replace(config.trainer, output=resolve(config.trainer.output)),
     )
 
@@ -269,30 +288,73 @@ def build_module(
 
 
 def _motion_stage(config: TrainingConfig) -> tuple[lightning.LightningModule, torch.utils.data.DataLoader]:
-    """Stages ``prior`` and ``motion``: the model, its takes with key motions, random windows of them."""
+    """Stages ``prior`` and ``motion``: the model, its takes with speech features and key motions, random windows
+    of them (a ``data.teaching_fraction`` of them from the teaching takes)."""
     model = initial_model(config)
-    train_clips, validation_clips = load_clips(config.data)
-    styles = sorted({clip.subject for clip in train_clips})
-    check_clips_fit(model, train_clips + validation_clips, len(styles))
-    recognize = config.data.recognize_phonemes and config.stage == "motion"
-    # key motions posed with the table the model already carries (fine-tuning), else the shipped one; the model
-    # keeps it, and save_pretrained writes it to the folder (visemes.yaml) for inference
-    model.visemes = model.visemes or load_viseme_table()
-    train_takes = prepare_takes(train_clips, styles, recognize, model.visemes)
-    validation_takes = prepare_takes(validation_clips, styles, recognize, model.visemes)
+    train_takes, validation_takes, n_teaching = _motion_takes(config, model)
     if config.stage == "motion" and config.init_checkpoint is None:
-        model.transformer.fit_feature_statistics([take.clip.audio for take in train_takes])
+        model.transformer.fit_feature_statistics([take.features for take in train_takes])
+    window = window_frames(config.data.window_seconds, model.fps)
     windows = MotionWindows(
         train_takes,
-        window_frames(config.data.window_seconds, model.fps),
+        window,
         config.data.samples_per_epoch,
         config.data.emotion_augment,
         config.data.key_dropout,
+        teaching_weights(train_takes, n_teaching, config.data.teaching_fraction, window),
     )
     loader = torch.utils.data.DataLoader(
         windows, config.data.batch_size, collate_fn=collate_windows, num_workers=config.data.num_workers
     )
     return build_module(config, model, validation_takes), loader
+
+
+def _motion_takes(config: TrainingConfig, model: SpeechMotionModel) -> tuple[list, list, int]:
+    """The training takes (the English teaching takes first) and the validation takes, with their speech features
+    and key motions (the captures' phones recognised, cached on disk), and the number of teaching takes."""
+    train_clips, validation_clips = load_clips(config.data)
+    styles = sorted({clip.subject for clip in train_clips})
+    check_clips_fit(model, train_clips + validation_clips, len(styles))
+    cache = joblib.Memory(cache_dir() / "training", verbose=0)
+    recognize = config.data.recognize_phonemes and config.stage == "motion"
+    phonemes_of = cache.cache(recognized_phonemes) if recognize else (lambda audio: None)
+    teaching = teaching_takes(config.data.teaching, model.fps) if config.data.teaching is not None else []
+    # key motions posed with the table the model already carries (fine-tuning), else the shipped one; the model
+    # keeps it, and save_pretrained writes it to the folder (visemes.yaml) for inference
+    model.visemes = model.visemes or load_viseme_table()
+    prepare = functools.partial(prepare_takes, styles=styles, encode=_encoder(model, cache),
+                                feature_rate=model.transformer.audio.frame_rate, visemes=model.visemes)
+    train_takes = prepare([clip for clip, _ in teaching] + train_clips,
+                          phonemes=[phonemes for _, phonemes in teaching]
+                          + [phonemes_of(clip.cropped().audio) for clip in train_clips])
+    validation_takes = prepare(validation_clips, phonemes=[phonemes_of(c.cropped().audio) for c in validation_clips])
+    return train_takes, validation_takes, len(teaching)
+
+
+def _encoder(model: SpeechMotionModel, cache: joblib.Memory) -> typing.Callable[[np.ndarray], np.ndarray]:
+    """The model's speech features of a whole take, (S,) -> (T_a, C) float32; a packaged Whisper encoder's (seconds
+    per minute of speech on a CPU) cached on disk by spec and audio, the others (log-mel) computed each time."""
+    spec = model.config.transformer.speech_encoder
+    features = cache.cache(_take_features, ignore=["encoder"]) if is_whisper_spec(spec) else _take_features
+    return functools.partial(features, model.transformer.audio, spec)
+
+
+def _take_features(encoder: torch.nn.Module, spec: str | None, waveform: np.ndarray) -> np.ndarray:
+    """:func:`~facemotion.motion.windows.take_features` as numpy; ``spec`` names the encoder for the cache."""
+    return take_features(encoder, waveform).numpy()
+
+
+def teaching_weights(
+    takes: typing.Sequence[TrainingTake], n_teaching: int, fraction: float, window: int
+) -> list[float] | None:
+    """Per-take weights for :class:`~facemotion.training.data.MotionWindows` of ``window`` frames that draw
+    ``fraction`` of the windows from the first ``n_teaching`` takes and the rest from the others, each group's
+    windows spread over its takes by their number of window starts; None without teaching takes."""
+    if not n_teaching:
+        return None
+    starts = np.array([take.clip.n_frames - window + 1 for take in takes], np.float64)
+    taught, others = starts[:n_teaching].sum(), starts[n_teaching:].sum()
+    return [fraction / taught] * n_teaching + [(1.0 - fraction) / others] * (len(takes) - n_teaching)
 
 
 def _sync_stage(config: TrainingConfig) -> tuple[SyncTraining, torch.utils.data.DataLoader]:

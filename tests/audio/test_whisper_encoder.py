@@ -245,5 +245,5 @@ def test_a_speech_motion_model_names_its_packaged_encoder_and_reloads(tmp_path):
     assert not (folder / ENCODER_FOLDER).exists()
     assert json.loads((folder / "config.json").read_text())["transformer"]["speech_encoder"] == "whisper-tiny.en:2"
     loaded = SpeechMotionModel.from_pretrained(folder)
-    audio = _speech(1.0)
+    audio = model.transformer.audio(_speech(1.0))
     torch.testing.assert_close(loaded(audio, 30), model(audio, 30))

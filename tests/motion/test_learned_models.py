@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 import torch
 
+from facemotion.audio.features import LogMel
 from facemotion.expression.emotion import EmotionCondition
 from facemotion.motion.keymotion import key_motions
 from facemotion.motion.speech_motion import SpeechMotionConfig, SpeechMotionModel
 from facemotion.motion.transformer import KeyMotionTokens, KeyMotionTransformer, KeyMotionTransformerConfig
 from facemotion.motion.vae import TemporalVAE, TemporalVAEConfig
-from facemotion.motion.windows import motion_in_windows, overlap_add
+from facemotion.motion.windows import motion_in_windows, overlap_add, take_features
 from facemotion.text.phonemes import PhonemeSegment
 from facemotion.text.visemes import load_viseme_table
 
@@ -36,7 +37,7 @@ def test_transformer_shapes_heads_and_key_motions_matter():
     torch.manual_seed(0)
     config = KeyMotionTransformerConfig(**{**vars(TINY_TRANSFORMER), "heads": {"arkit": 52, "flame": 53}})
     transformer = KeyMotionTransformer(config).eval()
-    audio = torch.randn(2, 16000)
+    audio = transformer.audio(torch.randn(2, 16000))
     tokens = KeyMotionTokens.from_keys([keys_for([("M", 0.2, 0.3), ("AA", 0.3, 0.5)]), None])
     arkit = transformer(audio, 30, tokens)
     assert arkit.shape == (2, 30, 52)
@@ -52,7 +53,7 @@ def test_gradients_reach_every_trainable_parameter(through_prior):
     torch.manual_seed(0)
     config = SpeechMotionConfig(TINY_TRANSFORMER, TINY_PRIOR, speech_through_prior=through_prior)
     model = SpeechMotionModel(config).train()
-    audio = torch.randn(2, 16000)
+    audio = model.transformer.audio(torch.randn(2, 16000))
     tokens = KeyMotionTokens.from_keys([keys_for([("P", 0.1, 0.2)])] * 2)
     model(audio, 30, tokens).square().mean().backward()
     unused = [n for n, p in model.transformer.named_parameters() if p.requires_grad and p.grad is None]
@@ -90,12 +91,13 @@ def test_speech_features_are_standardised_with_training_statistics(tmp_path):
     model = SpeechMotionModel(SpeechMotionConfig(TINY_TRANSFORMER, None)).eval()
     rng = np.random.default_rng(0)
     takes = [rng.normal(0, 0.1, 16000).astype(np.float32), rng.normal(0, 0.3, 24000).astype(np.float32)]
-    model.transformer.fit_feature_statistics(takes)
-    features = torch.cat([model.transformer.audio(torch.from_numpy(t)[None])[0] for t in takes])
+    per_take = [take_features(model.transformer.audio, t) for t in takes]
+    model.transformer.fit_feature_statistics(per_take)
+    features = torch.cat(per_take)
     standardised = (features - model.transformer.feature_mean) / model.transformer.feature_std
     torch.testing.assert_close(standardised.mean(0), torch.zeros(16), atol=1e-4, rtol=0)
     torch.testing.assert_close(standardised.std(0), torch.ones(16), atol=1e-4, rtol=0)
-    quiet, loud = torch.from_numpy(takes[0])[None], torch.from_numpy(takes[0])[None] * 4
+    quiet, loud = (model.transformer.audio(torch.from_numpy(takes[0])[None] * gain) for gain in (1, 4))
     assert not torch.allclose(model(quiet, 30), model(loud, 30))  # loudness is kept: no per-window normalisation
     loaded = SpeechMotionModel.from_pretrained(model.save_pretrained(tmp_path / "m"))
     torch.testing.assert_close(loaded.transformer.feature_std, model.transformer.feature_std)
@@ -192,13 +194,13 @@ def test_pretrained_speech_encoder_from_a_local_folder(tmp_path):
     config = KeyMotionTransformerConfig(**{**vars(TINY_TRANSFORMER), "speech_encoder": str(tmp_path / "encoder")})
     model = SpeechMotionModel(SpeechMotionConfig(config, None))
     assert model.transformer.audio.frame_rate == 50.0
-    assert model(torch.randn(1, 16000), 30).shape == (1, 30, 52)
+    assert model(model.transformer.audio(torch.randn(1, 16000)), 30).shape == (1, 30, 52)
     folder = model.save_pretrained(tmp_path / "model")
     shutil.rmtree(tmp_path / "encoder")  # the folder carries its encoder: the training machine's copy is not needed
     assert json.loads((folder / "config.json").read_text())["transformer"]["speech_encoder"] == "speech_encoder"
     loaded = SpeechMotionModel.from_pretrained(folder)
-    audio = torch.randn(1, 16000)
-    torch.testing.assert_close(loaded(audio, 30), model.eval()(audio, 30))
+    audio = np.random.default_rng(0).normal(0, 0.1, 16000).astype(np.float32)
+    np.testing.assert_allclose(motion_in_windows(loaded, audio), motion_in_windows(model.eval(), audio), atol=1e-5)
     assert not any(path.name.startswith(".staging") for path in (folder / "speech_encoder").iterdir())
 
 
@@ -225,3 +227,14 @@ def test_model_folder_says_what_it_holds(tmp_path):
     del config["_class_name"], config["_format_version"]
     (folder / "config.json").write_text(json.dumps(config))
     assert SpeechMotionModel.from_pretrained(folder).config == model.config
+
+
+def test_a_take_is_encoded_in_30_s_pieces_as_if_whole():
+    """Log-mel is frame-local: the pieces (cut midway through 5 s overlaps) give the whole take's frames."""
+    encoder = LogMel(16)
+    waveform = np.random.default_rng(0).normal(0, 0.1, 16000 * 70 + 77).astype(np.float32)
+    pieces = take_features(encoder, waveform)
+    whole = encoder(torch.from_numpy(waveform)[None])[0]
+    assert pieces.shape == whole.shape
+    torch.testing.assert_close(pieces, whole, atol=1e-4, rtol=1e-4)
+    assert take_features(encoder, waveform[:100]).shape == (1, 16)  # shorter than a window: one frame

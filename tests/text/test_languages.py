@@ -2,6 +2,7 @@
 ships with the tests (``tests/fixtures/speech/languages``, made by ``datasets/make_language_clips.py``)."""
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -47,11 +48,27 @@ def test_each_language_pronounces_its_sentence_in_inventory_phones(language):
 
 
 def test_words_a_g2p_cannot_pronounce_are_skipped_with_a_warning():
-    with pytest.warns(UserWarning, match="cannot pronounce '2', '0'.*'G', 'P', 'S'.*skipped"):
+    with pytest.warns(UserWarning, match="cannot pronounce 'G', 'P', 'S'.*skipped"):
         words = pronounce_transcript("我们在2024年去了GPS北京", "zh")
-    assert [w.text for w in words] == list("我们在年去了北京")
+    assert [w.text for w in words] == list("我们在二零二四年去了北京")
     with pytest.warns(UserWarning, match="cannot pronounce"), pytest.raises(NoWordsError, match="no words"):
-        phonemes_for(np.zeros(16000, np.float32), "2024 GPS", language="zh")
+        phonemes_for(np.zeros(16000, np.float32), "GPS", language="zh")
+
+
+@pytest.mark.parametrize("written, read", [
+    ("我是到了12", "我是到了十二"), ("50,然後", "五十,然後"), ("105", "一百零五"), ("1000", "一千"),
+    ("10005", "一万零五"), ("120000", "十二万"), ("100010000", "一亿零一万"), ("0", "零"),
+    ("2024年", "二零二四年"), ("3.14", "三点一四"), ("50%", "百分之五十"), ("1,000", "一千"),
+    ("007", "零零七"), ("１２", "十二"),
+])
+def test_mandarin_reads_numbers_written_in_digits(written, read):
+    from facemotion.text.mandarin_numbers import read_numbers
+
+    assert read_numbers(written) == read
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every character of the reading is pronounced
+        words = pronounce_transcript(written, "zh")
+    assert "".join(w.text for w in words) == read.replace(",", "")
 
 
 def test_the_language_comes_from_the_user_or_the_transcript():
