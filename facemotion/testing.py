@@ -134,3 +134,24 @@ def write_mead_corpus(
         write_flame_sequence(folder / f"{number}.npz", frames=frames, n_exp=n_exp, **extra)
         write_tone(folder / f"{number}.wav", frames / (fps or MEAD_FPS))
     return root
+
+
+def browser_tools_or_skip(node_modules: Path, packages: Sequence[str]) -> tuple[str, str]:
+    """(node, chromium) executables for the headless-browser tests, with ``packages`` installed in ``node_modules``
+    (``npm ci --prefix tests/browser``); otherwise ``pytest.skip`` naming what is missing. Chromium is
+    ``/usr/bin/chromium`` or the first ``chromium`` on the PATH."""
+    import shutil
+
+    import pytest
+
+    node = shutil.which("node")
+    chromium = "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("no chromium: apt-get install -y chromium")
+    if node is None:
+        pytest.skip("no node: apt-get install -y nodejs npm")
+    for package in packages:
+        if not (node_modules / package / "package.json").is_file():
+            pytest.skip(f"{node_modules.relative_to(node_modules.parents[2])}/{package} is missing: "
+                        f"npm ci --prefix {node_modules.parent.relative_to(node_modules.parents[2])}")
+    return node, chromium

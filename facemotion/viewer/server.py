@@ -62,8 +62,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, *args) -> None:  # quiet: the command prints the address once
-        pass
+    def log_message(self, *args) -> None:
+        """Log nothing: the command prints the address once, and a request log would bury it."""
 
 
 def _without_buffers(value, buffers: list[bytes]):

@@ -22,10 +22,10 @@ from facemotion.animation import FaceAnimation
 from facemotion.exporters.gltf import export_gltf
 from facemotion.exporters.head_pose import HeadJoints, rotation_angles
 from facemotion.face_models.names import ARKIT_52
+from facemotion.testing import browser_tools_or_skip
 
 HERE = Path(__file__).resolve().parent
 NODE_MODULES = HERE / "node_modules"
-CHROMIUM = Path("/usr/bin/chromium")
 FPS = 30.0
 OPEN_MOUTH_FRAME = 2
 SCREENSHOT_COPY = Path("/tmp/gltf_threejs.png")
@@ -33,16 +33,7 @@ SCREENSHOT_COPY = Path("/tmp/gltf_threejs.png")
 
 def tool_or_skip() -> tuple[str, str]:
     """(node, chromium) executables, or a skip naming what is missing."""
-    node = shutil.which("node")
-    chromium = str(CHROMIUM) if CHROMIUM.is_file() else shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("no chromium: apt-get install -y chromium")
-    if node is None:
-        pytest.skip("no node: apt-get install -y nodejs npm")
-    for package in ("three", "playwright-core", "gltf-validator"):
-        if not (NODE_MODULES / package / "package.json").is_file():
-            pytest.skip(f"tests/browser/node_modules/{package} is missing: npm ci --prefix tests/browser")
-    return node, chromium
+    return browser_tools_or_skip(NODE_MODULES, ("three", "playwright-core", "gltf-validator"))
 
 
 def take(frames: int = 5) -> FaceAnimation:

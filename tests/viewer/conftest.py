@@ -3,29 +3,21 @@ playwright-core from ``tests/browser/node_modules`` (``npm ci --prefix tests/bro
 test that needs them skips, naming what is missing."""
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from facemotion.testing import browser_tools_or_skip
+
 HERE = Path(__file__).resolve().parent
-PLAYWRIGHT = HERE.parent / "browser" / "node_modules" / "playwright-core" / "package.json"
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="session")
 def run_in_chromium(tmp_path_factory):
     """``run(page_url, **config) -> results``: ``run_viewer.mjs`` on the page (its docstring lists the config keys
     and results); skips without node, Chromium or playwright-core."""
-    node = shutil.which("node")
-    chromium = str(CHROMIUM) if CHROMIUM.is_file() else shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("no chromium: apt-get install -y chromium")
-    if node is None:
-        pytest.skip("no node: apt-get install -y nodejs npm")
-    if not PLAYWRIGHT.is_file():
-        pytest.skip("tests/browser/node_modules/playwright-core is missing: npm ci --prefix tests/browser")
+    node, chromium = browser_tools_or_skip(HERE.parent / "browser" / "node_modules", ("playwright-core",))
 
     def run(page_url: str, **config) -> dict:
         folder = tmp_path_factory.mktemp("chromium")
