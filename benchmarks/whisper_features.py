@@ -10,13 +10,13 @@ Three tables, on the FACEGOOD captures (``../shared/data/facegood``; audio and m
    differ in context and in the positions each frame gets. Columns: mean over frames of the cosine similarity,
    and mean over channels of the Pearson r (over the take's frames).
 2. **Blocks.** A ridge regression from each block's hidden states (resampled from 50 Hz to 30 fps by
-   :func:`~facemotion.audio.features.align_to_fps`, as the transformer does; +-200 ms of context: frames -6, -4
+   :func:`~facemotion.audio.log_mel.align_to_fps`, as the transformer does; +-200 ms of context: frames -6, -4
    .. +6) to the ARKit channels the capture holds, standardised, clipped to [0, 1]. Its alpha is picked on
    1114_2_05 fitted on 1114_2_01..04 (column ``r 2_05``: jawOpen r there), then refitted on 01..05 and scored on
    the held-out 1114_3_15: jawOpen Pearson r, inner-lip-gap r (both curves posed on the shipped head,
    :meth:`~facemotion.face_models.arkit.ARKitRig.inner_lip_gap`), lip LVE in mm
    (:func:`~facemotion.metrics.arkit_lip_lve_mm`). The first row is the transformer's default features, the
-   80-band log-mel of :class:`~facemotion.audio.features.LogMel`, with the same ridge.
+   80-band log-mel of :class:`~facemotion.audio.log_mel.LogMel`, with the same ridge.
 3. **English phone probe.** What the features say about phones (the issue's aim: English bilabials and rounding,
    which a Mandarin speaker's jaw does not show): a linear probe (standardised features, +-2 frames of context at
    50 Hz, multinomial logistic regression, C = 0.1) from each block to the reference phone (ARPAbet or SIL) at each
@@ -44,7 +44,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import StandardScaler
 
-from facemotion.audio.features import LogMel, align_to_fps
+from facemotion.audio.log_mel import LogMel, align_to_fps
 from facemotion.audio.io import load_audio
 from facemotion.audio.whisper_encoder import (
     WHISPER_FEATURES,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from facemotion.audio.features import check_waveform_batch
+from facemotion.audio.log_mel import check_waveform_batch
 from facemotion.interrupts import terminate_cleanly
 from facemotion.timing import SAMPLE_RATE
 

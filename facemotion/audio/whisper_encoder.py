@@ -29,7 +29,7 @@ from typing import BinaryIO
 import numpy as np
 import torch
 
-from facemotion.audio.features import check_waveform_batch
+from facemotion.audio.log_mel import check_waveform_batch
 from facemotion.timing import SAMPLE_RATE
 
 BINARY_VERSION = 6

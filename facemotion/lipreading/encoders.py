@@ -14,7 +14,7 @@ import math
 import torch
 from torch import nn
 
-from facemotion.audio.features import MEL_FRAME_RATE, LogMel, align_to_fps, check_waveform_batch
+from facemotion.audio.log_mel import MEL_FRAME_RATE, LogMel, align_to_fps, check_waveform_batch
 from facemotion.lipreading.frontends import LightFrontend
 from facemotion.timing import frames_centred_within
 
@@ -113,10 +113,10 @@ class VisualSpeechEncoder(nn.Module):
 class AudioSyncEncoder(nn.Module):
     """16 kHz speech (B, S) -> per-frame audio embeddings (B, T, D) at the motion frame rate.
 
-    Log-mel (:class:`~facemotion.audio.features.LogMel`, 25 ms windows every 10 ms), standardised per band with
+    Log-mel (:class:`~facemotion.audio.log_mel.LogMel`, 25 ms windows every 10 ms), standardised per band with
     the buffers ``mel_mean`` / ``mel_std`` (the training set's statistics, saved with the weights), two
     ``Conv1d(kernel 5) + BatchNorm1d + ReLU`` at 100 frames per second (+-40 ms of context), linear
-    interpolation to the centres of the motion frames (:func:`~facemotion.audio.features.align_to_fps`), then
+    interpolation to the centres of the motion frames (:func:`~facemotion.audio.log_mel.align_to_fps`), then
     :class:`TemporalConvNet` at the motion rate.
 
     Args:

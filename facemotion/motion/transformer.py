@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from facemotion.audio.features import LogMel, align_to_fps
+from facemotion.audio.log_mel import LogMel, align_to_fps
 from facemotion.audio.whisper_encoder import WhisperSpeechEncoder, is_whisper_spec
 from facemotion.face_models.names import ARKIT_52
 from facemotion.motion.heads import MotionHeads

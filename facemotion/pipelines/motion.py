@@ -9,10 +9,12 @@ Both are called alike, ``motion(analysis, keys, fps, n_frames, condition) -> (T,
 with their own :attr:`visemes` table; the pipeline closes the lips afterwards.
 """
 
+from __future__ import annotations
+
 import functools
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -22,11 +24,12 @@ from facemotion.expression.emotion import EmotionCondition, compose_emotion
 from facemotion.motion.coarticulation import blend_key_motions
 from facemotion.motion.keymotion import KeyMotions
 from facemotion.motion.prosody import ProsodySettings, apply_prosody, jaw_gain, rest_gate
-from facemotion.motion.speech_motion import SpeechMotionModel
-from facemotion.motion.windows import motion_in_windows
 from facemotion.pipelines.speech_analysis import SpeechAnalysis, span_mask
 from facemotion.text.visemes import VisemeTable, load_viseme_table
 from facemotion.timing import SAMPLE_RATE
+
+if TYPE_CHECKING:  # torch is imported only where a learned model runs: the procedural path never needs it
+    from facemotion.motion.speech_motion import SpeechMotionModel
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,8 @@ class LearnedMotion:
         """
         if analysis.waveform is None:
             raise ValueError("the learned motion needs the analysis's waveform (keep_waveform=True)")
+        from facemotion.motion.windows import motion_in_windows
+
         motion = motion_in_windows(self.model, analysis.waveform, keys, condition)
         weights = FaceAnimation(fps=self.model.fps, weights=motion).resample(fps).weights
         weights = np.concatenate([weights, weights[-1:].repeat(max(0, n_frames - len(weights)), 0)])[:n_frames]
@@ -100,5 +105,7 @@ class LearnedMotion:
 @functools.cache
 def default_motion_model() -> SpeechMotionModel:
     """The shipped learned model (``assets/weights/facegood``, ``make weights``), loaded once per process."""
+    from facemotion.motion.speech_motion import SpeechMotionModel
+
     with resources.as_file(resources.files("facemotion.assets") / "weights" / "facegood") as folder:
         return SpeechMotionModel.from_pretrained(folder)

@@ -23,7 +23,6 @@ from facemotion.expression.emotion import EmotionCondition
 from facemotion.expression.performance import PerformanceSettings, lay_over, perform
 from facemotion.motion.coarticulation import ClosureSettings, close_lips, lip_closure
 from facemotion.motion.keymotion import key_motions
-from facemotion.motion.speech_motion import SpeechMotionModel
 from facemotion.pipelines.motion import LearnedMotion, ProceduralMotion, default_motion_model
 from facemotion.pipelines.speech_analysis import SpeechAnalysis, analyse_speech, check_recognizer
 from facemotion.text.languages import check_language
@@ -198,6 +197,8 @@ def animate(
     condition = EmotionCondition(emotion, intensity)
     strategy = ProceduralMotion()
     if motion == "learned":
+        from facemotion.motion.speech_motion import SpeechMotionModel  # torch: only for the learned motion
+
         strategy = LearnedMotion(default_motion_model() if model is None else SpeechMotionModel.from_pretrained(model))
     pipeline = SpeechToFace(strategy, recognizer=recognizer, performance=performance)
     return pipeline(speech, transcript, fps, condition, progress, seed, language)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from facemotion.audio.features import LogMel
+from facemotion.audio.log_mel import LogMel
 from facemotion.expression.emotion import EmotionCondition
 from facemotion.motion.keymotion import key_motions
 from facemotion.motion.speech_motion import SpeechMotionConfig, SpeechMotionModel
