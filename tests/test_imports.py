@@ -71,3 +71,13 @@ def test_every_public_name_resolves():
     assert facemotion.exporters.read_npz is facemotion.read_npz  # sub-packages as attributes, as before
     with pytest.raises(AttributeError, match="no attribute 'animation_of'"):
         facemotion.animation_of
+
+
+def test_mesh_formats_on_the_default_head_load_no_torch(tmp_path):
+    """The exporters read the shipped head with numpy (``facemotion.face_models.rig_file``), not the torch rig."""
+    takes = [str(tmp_path / f"take{suffix}") for suffix in (".usdc", ".glb")]
+    (exported,) = _loaded_after(
+        "import facemotion\nfrom facemotion.testing import random_animation\n"
+        f"for path in {takes!r}: facemotion.export(random_animation(), path)"
+    )
+    assert {"pxr", "pygltflib"} <= exported and "torch" not in exported

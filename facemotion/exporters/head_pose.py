@@ -222,11 +222,12 @@ def _like(array: np.ndarray, like, integer: bool = False):
 
 @functools.lru_cache(maxsize=1)
 def _default_joints() -> tuple[np.ndarray, HeadJoints]:
-    """(neutral (V, 3) float32, joints) of the default head, with its ``eyes`` region (the two eyeballs)."""
-    from facemotion.face_models.arkit import ARKitRig
+    """(neutral (V, 3) float32, joints) of the default head, with its ``eyes`` region (the two eyeballs); read
+    without torch (:func:`~facemotion.face_models.rig_file.default_head_mesh`)."""
+    from facemotion.face_models.rig_file import default_head_mesh, default_rig_file
 
-    rig = ARKitRig.default()
-    return rig.neutral.numpy(), HeadJoints.from_rig(rig)
+    neutral = default_head_mesh().neutral
+    return neutral, HeadJoints.from_mesh(neutral, default_rig_file().regions["eyes"])
 
 
 @dataclass(frozen=True, eq=False)

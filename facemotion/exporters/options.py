@@ -14,7 +14,7 @@ class ExportOptions:
 
     Attributes:
         mesh: the head for mesh formats (USD, glTF, FBX); ``None`` takes the default head
-            (``ARKitRig.default().mesh``).
+            (:func:`~facemotion.face_models.rig_file.default_head_mesh`).
         units: length unit of the written mesh, ``"m"`` or ``"cm"`` (Unreal and Maya default to
             centimetres); USD records it in ``metersPerUnit``, FBX in its unit scale. glTF is metres by
             specification.
@@ -42,6 +42,6 @@ class ExportOptions:
         """The mesh to write: :attr:`mesh`, or the default head when it is None."""
         if self.mesh is not None:
             return self.mesh
-        from facemotion.face_models.arkit import ARKitRig
+        from facemotion.face_models.rig_file import default_head_mesh
 
-        return ARKitRig.default().mesh
+        return default_head_mesh()

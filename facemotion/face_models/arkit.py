@@ -1,7 +1,6 @@
 """The ARKit-52 blendshape rig: ARKit weights to head vertices, on the shipped ICT-FaceKit head by default."""
 
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import BinaryIO
 
@@ -13,9 +12,7 @@ from facemotion.face_models.landmarks import INNER_LIP_PAIRS
 from facemotion.face_models.lbs import blend_shapes
 from facemotion.face_models.names import ARKIT_52
 from facemotion.face_models.regions import REGIONS
-
-_REGION_KEYS = {"lips": "lip_vertex_ids", "upper_face": "upper_face_vertex_ids", "eyes": "eye_vertex_ids"}
-"""Region name -> its array in an ``.npz`` head written by ``datasets/convert_ict_facekit.py``."""
+from facemotion.face_models.rig_file import default_rig_file, read_rig_file
 
 
 class ARKitRig(torch.nn.Module):
@@ -97,42 +94,20 @@ class ARKitRig(torch.nn.Module):
 
     @classmethod
     def from_npz(cls, file: str | Path | BinaryIO) -> "ARKitRig":
-        """Load a rig from an ``.npz`` written by ``datasets/convert_ict_facekit.py``.
-
-        The file holds ``neutral`` (V, 3) metres, ``faces`` (F, 3), ``deltas`` (52, V, 3) metres (float16
-        allowed), ``names`` (52,) str, ``landmark_vertex_ids`` and ``lip_vertex_ids``, and optionally
-        ``upper_face_vertex_ids``, ``eye_vertex_ids`` and ``identity_deltas`` (N, V, 3) metres.
+        """Load a rig from an ``.npz`` written by ``datasets/convert_ict_facekit.py``
+        (:func:`~facemotion.face_models.rig_file.read_rig_file`, whose entries it lists).
 
         Raises:
             FileNotFoundError: when the path does not exist.
             ValueError: when an entry is missing or malformed.
         """
-        if isinstance(file, (str, Path)) and not Path(file).is_file():
-            raise FileNotFoundError(f"no rig file at {file}")
-        with np.load(file) as data:
-            missing = {"neutral", "faces", "deltas", "names", "lip_vertex_ids", "landmark_vertex_ids"}
-            missing -= set(data.files)
-            if missing:
-                raise ValueError(f"rig file lacks {sorted(missing)}")
-            mesh = BlendshapeMesh(
-                neutral=data["neutral"].astype(np.float32),
-                faces=data["faces"].astype(np.int64),
-                deltas=data["deltas"].astype(np.float32),
-                names=tuple(str(name) for name in data["names"]),
-            )
-            regions = {name: data[key] for name, key in _REGION_KEYS.items() if key in data.files}
-            identity = data["identity_deltas"].astype(np.float32) if "identity_deltas" in data.files else None
-            return cls(mesh, data["landmark_vertex_ids"], regions, identity)
+        return cls(*read_rig_file(file))
 
     @classmethod
     def default(cls) -> "ARKitRig":
-        """The shipped head: ICT-FaceKit's generic head (MIT), 24,591 vertices, 48,836 triangles.
-
-        Source: ``assets/ict_head.npz`` (package ``facemotion.assets``), made by
-        ``datasets/convert_ict_facekit.py`` from ICT-FaceKit @ da5f95a; see ``assets/README.md``.
-        """
-        with (resources.files("facemotion.assets") / "ict_head.npz").open("rb") as file:
-            return cls.from_npz(file)
+        """The shipped head: ICT-FaceKit's generic head (MIT), 24,591 vertices, 48,836 triangles
+        (:func:`~facemotion.face_models.rig_file.default_rig_file`)."""
+        return cls(*default_rig_file())
 
     @property
     def mesh(self) -> BlendshapeMesh:

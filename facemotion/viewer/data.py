@@ -214,11 +214,11 @@ def default_head_glb() -> bytes:
     """The default head as GLB bytes: ARKit-52 morph targets, skinned to the ``Neck``, ``LeftEye`` and ``RightEye``
     joints (:func:`facemotion.exporters.gltf.export_gltf` of one neutral frame; about 5.6 MB, made once)."""
     from facemotion.exporters.gltf import export_gltf
-    from facemotion.face_models.arkit import ARKitRig
     from facemotion.face_models.names import ARKIT_52
+    from facemotion.face_models.rig_file import default_head_mesh
 
     neutral = FaceAnimation(fps=30.0, weights=np.zeros((1, len(ARKIT_52)), np.float32),
                             head_rotation=np.zeros((1, 3), np.float32), eye_rotation=np.zeros((1, 2, 2), np.float32))
     with tempfile.TemporaryDirectory() as folder:
-        path = export_gltf(neutral, Path(folder) / "head.glb", ARKitRig.default().mesh, take="rest")
+        path = export_gltf(neutral, Path(folder) / "head.glb", default_head_mesh(), take="rest")
         return path.read_bytes()

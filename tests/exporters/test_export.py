@@ -1,6 +1,4 @@
 import os
-import sys
-import types
 
 import numpy as np
 import pytest
@@ -62,13 +60,7 @@ def test_an_unknown_suffix_lists_the_formats(tmp_path):
 
 def test_usd_without_a_mesh_uses_the_default_head(tmp_path, monkeypatch):
     mesh = make_mesh(n_vertices=5)
-
-    class FakeRig:
-        @classmethod
-        def default(cls):
-            return types.SimpleNamespace(mesh=mesh)
-
-    monkeypatch.setitem(sys.modules, "facemotion.face_models.arkit", types.SimpleNamespace(ARKitRig=FakeRig))
+    monkeypatch.setattr("facemotion.face_models.rig_file.default_head_mesh", lambda: mesh)
     stage = Usd.Stage.Open(str(export(ANIMATION, tmp_path / "take.usdc")))
     assert len(stage.GetPrimAtPath("/Head/Face").GetAttribute("points").Get()) == 5
 
