@@ -175,3 +175,16 @@ def collate_windows(items: Sequence[dict]) -> dict:
     keys = [item["keys"] for item in items]
     batch["tokens"] = None if all(k is None for k in keys) else KeyMotionTokens.from_keys(keys)
     return batch
+
+
+def teaching_weights(
+    takes: Sequence[TrainingTake], n_teaching: int, fraction: float, window: int
+) -> list[float] | None:
+    """Per-take weights for :class:`MotionWindows` of ``window`` frames that draw
+    ``fraction`` of the windows from the first ``n_teaching`` takes and the rest from the others, each group's
+    windows spread over its takes by their number of window starts; None without teaching takes."""
+    if not n_teaching:
+        return None
+    starts = np.array([take.clip.n_frames - window + 1 for take in takes], np.float64)
+    taught, others = starts[:n_teaching].sum(), starts[n_teaching:].sum()
+    return [fraction / taught] * n_teaching + [(1.0 - fraction) / others] * (len(takes) - n_teaching)

@@ -46,7 +46,13 @@ from facemotion.motion.windows import take_features
 from facemotion.text.recognition import cache_dir
 from facemotion.text.visemes import load_viseme_table
 from facemotion.timing import window_frames
-from facemotion.training.data import MotionWindows, TrainingTake, collate_windows, prepare_takes, recognized_phonemes
+from facemotion.training.data import (
+    MotionWindows,
+    collate_windows,
+    prepare_takes,
+    recognized_phonemes,
+    teaching_weights,
+)
 from facemotion.training.modules import MotionTraining, OptimConfig, PriorTraining, SyncTraining
 from facemotion.training.teaching import teaching_takes
 
@@ -342,19 +348,6 @@ def _encoder(model: SpeechMotionModel, cache: joblib.Memory) -> typing.Callable[
 def _take_features(encoder: torch.nn.Module, spec: str | None, waveform: np.ndarray) -> np.ndarray:
     """:func:`~facemotion.motion.windows.take_features` as numpy; ``spec`` names the encoder for the cache."""
     return take_features(encoder, waveform).numpy()
-
-
-def teaching_weights(
-    takes: typing.Sequence[TrainingTake], n_teaching: int, fraction: float, window: int
-) -> list[float] | None:
-    """Per-take weights for :class:`~facemotion.training.data.MotionWindows` of ``window`` frames that draw
-    ``fraction`` of the windows from the first ``n_teaching`` takes and the rest from the others, each group's
-    windows spread over its takes by their number of window starts; None without teaching takes."""
-    if not n_teaching:
-        return None
-    starts = np.array([take.clip.n_frames - window + 1 for take in takes], np.float64)
-    taught, others = starts[:n_teaching].sum(), starts[n_teaching:].sum()
-    return [fraction / taught] * n_teaching + [(1.0 - fraction) / others] * (len(takes) - n_teaching)
 
 
 def _sync_stage(config: TrainingConfig) -> tuple[SyncTraining, torch.utils.data.DataLoader]:

@@ -11,9 +11,8 @@ from facemotion.data.english_eval import load_reference_clips
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.text.alignment import align
 from facemotion.timing import SAMPLE_RATE, frame_sample
-from facemotion.training.data import MotionWindows, TrainingTake
+from facemotion.training.data import MotionWindows, TrainingTake, teaching_weights
 from facemotion.training.teaching import teaching_takes
-from facemotion.training.train import teaching_weights
 
 SAMPLE = Path(__file__).resolve().parents[2] / "assets" / "samples" / "LJ001-0001"
 BILABIALS = {"P", "B", "M"}
