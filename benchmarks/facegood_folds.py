@@ -75,7 +75,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", action="store_true", help="train the missing learned folds first")
     parser.add_argument("--variant", default="default", help="runs/folds/<variant>: one learned configuration")
-    parser.add_argument("--set", nargs="*", default=[], help="overrides of configs/facegood_motion.yaml")
+    parser.add_argument("--set", nargs="+", action="extend", default=[],
+                        help="overrides of configs/facegood_motion.yaml (KEY=VALUE ...; may be repeated)")
     parser.add_argument("--prior", type=Path, default=PRIOR)
     parser.add_argument("--takes", default=",".join(TAKES))
     parser.add_argument("--methods", default="ridge,procedural,learned")

@@ -30,6 +30,10 @@ CLIPS: dict[str, tuple[str, str]] = {
     "it": ("it", "Il bambino mangia la pappa."),
     "pt": ("pt", "O pai bebe um bom vinho."),
     "zh": ("cmn-latn-pinyin", "爸爸买面包。"),
+    "nl": ("nl", "Mijn papa pakt een boek."),
+    "ru": ("ru", "Мой папа пьёт компот."),
+    "sv": ("sv", "Min pappa bor i Malmö."),
+    "cs": ("cs", "Pepa má malý batoh."),
 }
 """Language -> (eSpeak NG voice, sentence)."""
 

@@ -27,7 +27,7 @@ NEAREST_ENGLISH: dict[str, tuple[str, ...]] = {
     "ɕ": ("SH",), "ʑ": ("ZH",), "ʂ": ("SH",), "ʐ": ("ZH",), "tʃ": ("CH",), "dʒ": ("JH",), "tɕ": ("CH",),
     "dʑ": ("JH",), "ʈʂ": ("CH",), "s": ("S",), "z": ("Z",), "ts": ("T", "S"), "dz": ("D", "Z"),
     "pf": ("P", "F"), "n": ("N",), "ɳ": ("N",), "ɲ": ("N",), "l": ("L",), "ɫ": ("L",), "ʎ": ("L",),
-    "ɭ": ("L",), "ɹ": ("R",), "ɻ": ("R",), "ɚ": ("ER",), "ɝ": ("ER",),
+    "ɭ": ("L",), "ɹ": ("R",), "ɻ": ("R",), "ɚ": ("ER",), "ɝ": ("ER",), "ɧ": ("SH",), "r\u031d": ("ZH",),
     # vowels: nearest in height and backness (formants F1, F2); rounded front vowels by their tongue position
     "i": ("IY",), "ɪ": ("IH",), "ɨ": ("IH",), "ɯ": ("UW",), "j": ("Y",), "ɰ": ("W",), "e": ("EY",),
     "ɛ": ("EH",), "ɤ": ("AH",), "ɜ": ("AH",), "ɘ": ("AH",), "a": ("AA",), "ɑ": ("AA",), "æ": ("AE",),
@@ -35,17 +35,20 @@ NEAREST_ENGLISH: dict[str, tuple[str, ...]] = {
     "ø": ("EH",), "œ": ("AH",), "ɵ": ("AH",), "u": ("UW",), "ʊ": ("UH",), "y": ("IY",), "ʏ": ("IH",),
     "ʉ": ("UW",), "w": ("W",), "ɥ": ("Y",),
     "aɪ": ("AY",), "ai": ("AY",), "aʊ": ("AW",), "au": ("AW",), "eɪ": ("EY",), "ei": ("EY",), "oʊ": ("OW",),
-    "ou": ("OW",), "əʊ": ("OW",), "ɔɪ": ("OY",), "ɔʏ": ("OY",),
+    "ou": ("OW",), "əʊ": ("OW",), "ɔɪ": ("OY",), "ɔʏ": ("OY",), "ɛi": ("EY",), "ɛɪ": ("EY",),
 }
 """IPA phone of the inventory -> the ARPAbet phones closest in sound (one, or two for ts dz pf), chosen by place
 and manner of articulation for consonants and by vowel quality for vowels; used to align and to score speech with
 English acoustic models. Where no English phone is close (uvular ʁ, palatal ç, rounded front y ø), the choice is
-a convention, listed here once."""
+a convention, listed here once: Swedish ɧ (the "sj" sound, a rounded postalveolar-velar fricative) is SH, Czech
+ř (``r̝``, a raised alveolar trill whose friction sounds like ʒ) ZH."""
 
 _DROPPED_LETTERS = frozenset("ʔ")
 """Letters :func:`ipa_phones` drops: the glottal stop (German vowel onsets) has no mouth shape of its own and no
 English phone."""
 _CEDILLA = "\u0327"
+_RAISED = "\u031d"
+"""The IPA's "raised" diacritic, kept on r only: Czech ř is ``r̝``, a phone of its own (a trill with friction)."""
 
 
 def ipa_viseme_table_path() -> Path:
@@ -84,19 +87,23 @@ def ipa_viseme(phone: str) -> str:
 
 
 def _letters(symbol: str) -> str:
-    """``symbol`` without stress, length, tone, diacritics, tie bars and modifier letters (``ç`` kept)."""
-    decomposed = unicodedata.normalize("NFD", symbol)
-    kept = "".join(c for c in decomposed if c == _CEDILLA or unicodedata.category(c) in ("Ll", "Lo", "Lu"))
+    """``symbol`` without stress, length, tone, diacritics, tie bars and modifier letters (``ç`` and ``r̝`` kept)."""
+    kept = ""
+    for c in unicodedata.normalize("NFD", symbol):
+        if c == _CEDILLA or unicodedata.category(c) in ("Ll", "Lo", "Lu") or (c == _RAISED and kept[-1:] == "r"):
+            kept += c
     return "".join(c for c in unicodedata.normalize("NFC", kept) if c not in _DROPPED_LETTERS)
 
 
 def ipa_phones(symbol: str) -> tuple[str, ...]:
     """Reduce one phoneme as a grapheme-to-phoneme library writes it to the phones of the inventory.
 
-    Diacritics, stress, length and tone marks and modifier letters (aspiration ʰ, palatalisation ʲ) are dropped,
-    then the letters are read left to right, two at a time where the pair is one phone of the inventory (an
-    affricate such as ``t͡s``, a diphthong such as ``aɪ̯``), else one at a time: ``"ɔ̃"`` -> ``("ɔ",)``,
-    ``"pʰ"`` -> ``("p",)``, ``"we"`` -> ``("w", "e")``, ``"ẽj̃"`` -> ``("e", "j")``, ``"ʔ"`` -> ``()``.
+    Diacritics, stress, length and tone marks and modifier letters (aspiration ʰ, palatalisation ʲ: a palatalised
+    Russian consonant is its plain consonant, same lips and tongue tip) are dropped, but for the cedilla of ``ç``
+    and the raising of Czech ``r̝``; then the letters are read left to right, two at a time where the pair is one
+    phone of the inventory (an affricate such as ``t͡s``, a diphthong such as ``aɪ̯``), else one at a time:
+    ``"ɔ̃"`` -> ``("ɔ",)``, ``"pʰ"`` -> ``("p",)``, ``"we"`` -> ``("w", "e")``, ``"ẽj̃"`` -> ``("e", "j")``,
+    ``"ʔ"`` -> ``()``, ``"mʲ"`` -> ``("m",)``, ``"r̝"`` -> ``("r̝",)``.
 
     Raises:
         ValueError: for a letter outside the inventory (the message names it).

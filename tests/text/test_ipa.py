@@ -32,6 +32,13 @@ def test_the_table_file_is_plain_yaml_an_animator_can_edit():
     ("ẽj̃", ("e", "j")),      # Portuguese nasal diphthong
     ("uː", ("u",)),          # length
     ("ç", ("ç",)),           # the cedilla belongs to the letter
+    ("mʲ", ("m",)),          # Russian palatalisation: the plain consonant
+    ("r̝", ("r̝",)),           # Czech ř: the raising belongs to the r
+    ("r̝̊", ("r̝",)),           # ... voiceless after a voiceless consonant
+    ("e̝", ("e",)),           # raising on anything else is dropped
+    ("²ɧ", ("ɧ",)),          # Swedish sj-sound with the tone-accent mark
+    ("ɛi", ("ɛi",)),         # Dutch ij: one diphthong
+    ("ɑu", ("ɑ", "u")),      # Dutch au: two phones, as gruut and eSpeak NG mostly write it
     ("ʔ", ()),               # the glottal stop has no mouth shape
 ])
 def test_g2p_symbols_reduce_to_inventory_phones(symbol, phones):
@@ -48,6 +55,8 @@ def test_every_language_lands_on_the_same_visemes():
     assert {table.viseme(p) for p in ("p", "b", "m")} == {"PP"} == {table.viseme(p) for p in ("P", "B", "M")}
     assert table.viseme("y") == table.viseme("UW") == "ou"  # French "tu" rounds the lips like "oo"
     assert table.viseme("ʁ") == table.viseme("HH") == "kk"
+    assert table.viseme("ɧ") == table.viseme("SH") == "CH"  # Swedish sj: protruded lips
+    assert table.viseme("r\u031d") == table.viseme("r") == "DD"  # Czech ř: the tongue tip, not the lips
     assert table.viseme("SIL") == "sil"
     with pytest.raises(KeyError):
         ipa_viseme("Q")

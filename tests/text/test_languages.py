@@ -17,6 +17,7 @@ from facemotion.text.alignment import NoWordsError, phonemes_for
 from facemotion.text.ipa import NEAREST_ENGLISH
 from facemotion.text.languages import LANGUAGES, check_language, choose_language, pronounce_transcript
 from facemotion.text.phonemes import PhonemeSegment
+from facemotion.text.recognition import Transcription, TranscriptSegment
 
 CLIPS = Path(__file__).resolve().parents[1] / "fixtures" / "speech" / "languages"
 OTHER_LANGUAGES = sorted(set(LANGUAGES) - {"en"})
@@ -45,6 +46,19 @@ def test_each_language_pronounces_its_sentence_in_inventory_phones(language):
     words = pronounce_transcript(record["text"], language)
     assert words and all(set(w.phones) <= set(NEAREST_ENGLISH) for w in words)
     assert sum(p in BILABIALS for w in words for p in w.phones) >= len(reference_bilabials(record))
+
+
+@pytest.mark.parametrize("language, text, phones", [
+    ("ru", "Мять семь пять", ["m", "a", "t", "s", "e", "m", "p", "a", "t"]),  # palatalised: the plain consonant
+    ("cs", "Tři řeky", ["t", "r\u031d", "ɪ", "r\u031d", "ɛ", "k", "ɪ"]),  # ř: a phone of its own
+    ("sv", "Sju sjömän", ["ɧ", "ʉ", "ɧ", "œ", "m", "ɛ", "n"]),  # the sj-sound
+    ("nl", "Mijn", ["m", "ɛi", "n"]),  # ij: one diphthong
+])
+def test_phones_particular_to_a_language_are_in_the_inventory(language, text, phones):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing skipped
+        words = pronounce_transcript(text, language)
+    assert [p for w in words for p in w.phones] == phones
 
 
 def test_words_a_g2p_cannot_pronounce_are_skipped_with_a_warning():
@@ -80,6 +94,21 @@ def test_the_language_comes_from_the_user_or_the_transcript():
     assert choose_language("OK", "fr") == ("OK", "fr")
 
 
+GREETINGS = {
+    "fr": "Bonjour, je m'appelle Pierre et j'habite à Paris.", "de": "Guten Morgen, mein Name ist Peter.",
+    "es": "Buenos días, me llamo Pedro y vivo en Madrid.", "it": "Buongiorno, mi chiamo Pietro e abito a Roma.",
+    "pt": "Bom dia, o meu nome é Pedro e moro em Lisboa.", "zh": "早上好，我叫彼得。",
+    "nl": "Goedemorgen, mijn naam is Pieter.", "ru": "Доброе утро, меня зовут Пётр.",
+    "sv": "God morgon, jag heter Peter.", "cs": "Dobré ráno, jmenuji se Petr.",
+}
+"""A sentence in each language other than English, long enough for its language to be read from its text."""
+
+
+@pytest.mark.parametrize("language", OTHER_LANGUAGES)
+def test_a_transcript_reads_as_its_language(language):
+    assert choose_language(GREETINGS[language], None) == (GREETINGS[language], language)
+
+
 @pytest.mark.parametrize("cache", ["writable", "not a folder"])
 def test_the_unpacked_identifier_gives_py3langids_probabilities(cache, tmp_path, monkeypatch):
     from importlib.metadata import version
@@ -96,7 +125,8 @@ def test_the_unpacked_identifier_gives_py3langids_probabilities(cache, tmp_path,
     _identifier.cache_clear()
     try:
         texts = ["Guten Morgen, mein Name ist Peter.", "The birch canoe slid on the smooth planks.", "OK", "",
-                 "Papa boit un bon café.", "爸爸买面包。", "O pai bebe um bom vinho."]
+                 "Papa boit un bon café.", "爸爸买面包。", "O pai bebe um bom vinho.", "Mijn papa pakt een boek.",
+                 "Мой папа пьёт компот.", "Min pappa bor i Malmö.", "Pepa má malý batoh."]
         assert [_identifier().classify(text) for text in texts] == [reference.classify(text) for text in texts]
     finally:
         _identifier.cache_clear()
@@ -151,6 +181,22 @@ def test_lips_close_on_every_bilabial_with_a_transcript(language):
     rig = ARKitRig.default()
     score = lip_closure_score(rig.inner_lip_gap(rig(animation.weights)), reference_bilabials(record), animation.fps)
     assert score.bilabials >= 4 and score.closed == score.bilabials, score.bilabial_gaps_mm
+
+
+@pytest.mark.parametrize("language", OTHER_LANGUAGES)
+def test_whisper_hearing_a_language_aligns_its_transcript_in_it(language, monkeypatch):
+    from facemotion.text import recognition
+
+    path, record = clip(language)
+    heard = Transcription(language, 0.99, (TranscriptSegment(record["text"], 0.0, record["phonemes"][-1][2]),))
+    monkeypatch.setattr(recognition, "transcribe", lambda waveform, recognizer, language=None: heard)
+    animation = animate(path, performance=None)
+    assert animation.language == language
+    speech = [p for p in animation.phonemes if p.phone != "SIL"]
+    assert speech and all(p.phone in NEAREST_ENGLISH and p.word for p in speech)
+    rig = ARKitRig.default()
+    score = lip_closure_score(rig.inner_lip_gap(rig(animation.weights)), reference_bilabials(record), animation.fps)
+    assert score.closed == score.bilabials, score.bilabial_gaps_mm
 
 
 def test_without_language_the_transcript_says_which():
