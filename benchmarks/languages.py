@@ -3,7 +3,8 @@
 Speech: eSpeak NG sentences with exact phoneme timings (``benchmarks/espeak_speech.py``: eSpeak's phoneme events;
 a stop's closure counted in the stop), 8 sentences per language written for this benchmark (many /p b m/), in
 French, German, Spanish, Italian, Portuguese, Mandarin (eSpeak reads the Mandarin from its pinyin, given by
-pypinyin), Dutch, Russian, Swedish and Czech. Sentences 1-4 are the **tuning** split, spoken by two voice settings;
+pypinyin), Dutch, Russian, Swedish, Czech, Japanese (eSpeak reads its katakana pronunciation, given by Open JTalk)
+and Korean. Sentences 1-4 are the **tuning** split, spoken by two voice settings;
 sentences 5-8 the **held-out** split, spoken by two others (other variants, regional voices where eSpeak has them,
 rates and pitches). Nothing was chosen by looking at the held-out split; the reported numbers are the held-out
 ones. Clips and their truth are written under ``out/languages/`` (gitignored) and reused; a language added to
@@ -143,6 +144,13 @@ SENTENCES: dict[str, tuple[str, ...]] = {
            "Babička pije mléko a jí pomeranč.",
            "Bobr plave v potoce pod mostem.",
            "Moje sestra bydlí v Praze blízko řeky."),
+    "ja": ("毎晩、母はパンとバターを買います。", "僕は毎朝ミルクを飲みます。", "父と公園で散歩をしました。",
+           "妹はピンクの帽子がほしいです。", "新聞を読んでから、ご飯を食べました。",
+           "山本さんは美味しいパンを三枚買いました。", "冬休みに皆でバスに乗って、海へ遊びに行きました。",
+           "前田さんは毎週プールで泳ぎます。"),
+    "ko": ("아빠는 아침마다 빵을 먹습니다.", "엄마가 시장에서 바나나를 샀어요.", "민수는 밤마다 바이올린을 연습합니다.",
+           "봄에는 공원에 꽃이 많이 핍니다.", "부모님과 함께 바다에 갔습니다.", "비빔밥은 매운 고추장과 먹어요.",
+           "모자를 쓴 보미가 버스를 기다립니다.", "밤하늘에 별이 많이 보입니다."),
 }
 """Eight sentences per language: 1-4 tuning, 5-8 held-out."""
 
@@ -162,6 +170,8 @@ VOICES: dict[str, dict[str, tuple[tuple[str, int, int], ...]]] = {
            "held-out": (("ru-lv+m4", 200, 40), ("ru-lv+f4", 140, 70))},
     "sv": {"tuning": (("sv+m1", 175, 50), ("sv+f2", 150, 65)), "held-out": (("sv+m4", 200, 40), ("sv+f4", 140, 70))},
     "cs": {"tuning": (("cs+m1", 175, 50), ("cs+f2", 150, 65)), "held-out": (("cs+m4", 200, 40), ("cs+f4", 140, 70))},
+    "ja": {"tuning": (("ja+m1", 175, 50), ("ja+f2", 150, 65)), "held-out": (("ja+m4", 200, 40), ("ja+f4", 140, 70))},
+    "ko": {"tuning": (("ko+m1", 175, 50), ("ko+f2", 150, 65)), "held-out": (("ko+m4", 200, 40), ("ko+f4", 140, 70))},
 }
 """eSpeak NG (voice+variant, words per minute, pitch 0..100) of each language and split."""
 
@@ -193,7 +203,13 @@ def _english(phone: str) -> str:
 
 def synthesis_text(text: str, language: str) -> str:
     """What eSpeak NG reads: the sentence, or for Mandarin its pinyin with tone numbers (eSpeak's Mandarin
-    dictionary lacks many characters; its ``cmn-latn-pinyin`` voice reads pinyin)."""
+    dictionary lacks many characters; its ``cmn-latn-pinyin`` voice reads pinyin), for Japanese its pronunciation
+    in katakana from Open JTalk (eSpeak's Japanese reads kana only; the particles は and へ as pronounced, "wa" and
+    "e"; the devoicing mark ’ left out)."""
+    if language == "ja":
+        import pyopenjtalk
+
+        return "".join(morpheme["pron"].replace("’", "") for morpheme in pyopenjtalk.g2p_mapping(text))
     if language != "zh":
         return text
     from pypinyin import Style, lazy_pinyin

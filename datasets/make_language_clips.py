@@ -5,7 +5,8 @@ Usage, from the repository root (needs Debian's ``espeak-ng``; a few seconds)::
     PYTHONPATH=. python datasets/make_language_clips.py
 
 One sentence per language, spoken by eSpeak NG 1.51's default voice of the language at its default rate and pitch
-(Mandarin: the ``cmn-latn-pinyin`` voice reading the sentence's pinyin), with 0.3 s of silence and -66 dBFS
+(Mandarin: the ``cmn-latn-pinyin`` voice reading the sentence's pinyin; Japanese: the ``ja`` voice reading its
+katakana pronunciation), with 0.3 s of silence and -66 dBFS
 noise around it (``benchmarks/espeak_speech.py``), written as 16 kHz mono 16-bit FLAC, with ``<language>.json``
 beside it: the sentence, the voice, and the true phonemes from eSpeak's phoneme events, as IPA phones of
 facemotion's inventory (``[phone, start s, end s]``, pauses ``SIL``; ``benchmarks/languages.py``'s conventions).
@@ -34,6 +35,8 @@ CLIPS: dict[str, tuple[str, str]] = {
     "ru": ("ru", "Мой папа пьёт компот."),
     "sv": ("sv", "Min pappa bor i Malmö."),
     "cs": ("cs", "Pepa má malý batoh."),
+    "ja": ("ja", "パパはパンを買いました。"),
+    "ko": ("ko", "아빠는 밥을 먹어요."),
 }
 """Language -> (eSpeak NG voice, sentence)."""
 

@@ -46,8 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="without a transcript: whisper (Whisper base, then forced alignment; default), "
                               "whisper-tiny.en (faster, English only), phonetic (pocketsphinx phones) "
                               "or hama (hama's phone recogniser)")
-    animate.add_argument("--language", help="the speech's language, ISO 639-1: en fr de es it pt zh (default: the "
-                                            "transcript's, or detected by Whisper)")
+    animate.add_argument("--language", help="the speech's language, ISO 639-1 (en, fr, ja, ...; an unsupported code "
+                                            "lists the supported ones; default: the transcript's, or detected by "
+                                            "Whisper)")
     animate.add_argument("--fps", type=float, default=30.0, help="output frame rate (default 30)")
     animate.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     animate.add_argument("--preview", type=Path,

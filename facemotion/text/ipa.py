@@ -21,8 +21,8 @@ NEAREST_ENGLISH: dict[str, tuple[str, ...]] = {
     # consonants: same place and manner where English has them, else the nearest place, then manner
     "p": ("P",), "b": ("B",), "m": ("M",), "β": ("B",), "ɸ": ("F",), "f": ("F",), "v": ("V",), "ɱ": ("M",),
     "ʋ": ("V",), "θ": ("TH",), "ð": ("DH",), "t": ("T",), "d": ("D",), "ʈ": ("T",), "ɖ": ("D",),
-    "ɾ": ("D",), "r": ("D",), "k": ("K",), "g": ("G",), "ɡ": ("G",), "q": ("K",), "ɢ": ("G",), "ŋ": ("NG",),
-    "ɴ": ("NG",), "x": ("HH",), "ɣ": ("G",), "χ": ("HH",), "ʁ": ("R",), "ʀ": ("R",), "h": ("HH",),
+    "ɾ": ("D",), "ɽ": ("D",), "r": ("D",), "k": ("K",), "g": ("G",), "ɡ": ("G",), "q": ("K",), "ɢ": ("G",),
+    "ŋ": ("NG",), "ɴ": ("NG",), "x": ("HH",), "ɣ": ("G",), "χ": ("HH",), "ʁ": ("R",), "ʀ": ("R",), "h": ("HH",),
     "ɦ": ("HH",), "ç": ("HH",), "ʝ": ("Y",), "c": ("K",), "ɟ": ("G",), "ʃ": ("SH",), "ʒ": ("ZH",),
     "ɕ": ("SH",), "ʑ": ("ZH",), "ʂ": ("SH",), "ʐ": ("ZH",), "tʃ": ("CH",), "dʒ": ("JH",), "tɕ": ("CH",),
     "dʑ": ("JH",), "ʈʂ": ("CH",), "s": ("S",), "z": ("Z",), "ts": ("T", "S"), "dz": ("D", "Z"),
@@ -41,7 +41,8 @@ NEAREST_ENGLISH: dict[str, tuple[str, ...]] = {
 and manner of articulation for consonants and by vowel quality for vowels; used to align and to score speech with
 English acoustic models. Where no English phone is close (uvular ʁ, palatal ç, rounded front y ø), the choice is
 a convention, listed here once: Swedish ɧ (the "sj" sound, a rounded postalveolar-velar fricative) is SH, Czech
-ř (``r̝``, a raised alveolar trill whose friction sounds like ʒ) ZH."""
+ř (``r̝``, a raised alveolar trill whose friction sounds like ʒ) ZH, the retroflex flap ɽ (eSpeak NG's Japanese
+r) D, as the flap ɾ."""
 
 _DROPPED_LETTERS = frozenset("ʔ")
 """Letters :func:`ipa_phones` drops: the glottal stop (German vowel onsets) has no mouth shape of its own and no

@@ -14,9 +14,18 @@ the one IPA inventory of :mod:`facemotion.text.ipa`:
   https://github.com/stefantaubert/pinyin-to-ipa, MIT) the syllable's IPA. Each character is one word. Numbers
   in Arabic numerals, as Whisper writes them, are first written out in Han characters
   (:mod:`facemotion.text.mandarin_numbers`).
+- Japanese: pyopenjtalk-plus (Ryuichi Yamamoto and contributors, https://github.com/tsukumijima/pyopenjtalk-plus,
+  MIT), Open JTalk's text front end (Nagoya Institute of Technology, Modified BSD) with its MeCab dictionary
+  inside the wheel (NAIST Japanese Dictionary and UniDic entries, BSD-3-Clause) and SudachiPy with SudachiDict
+  (Works Applications, Apache-2.0) choosing among the readings of kanji: it cuts the text into morphemes (each
+  one word here) and gives each its phonemes in context (particle は read "wa", rendaku 三本 "sanbon", numbers
+  and Latin letters read out); :mod:`facemotion.text.japanese` writes them in IPA.
+- Korean: no library; Hangul is written as it is said but for regular sound changes, which
+  :mod:`facemotion.text.korean` makes (liaison, coda neutralisation, nasalisation, lateralisation).
+  Each word between spaces is one word. Digits, Latin letters and hanja are not read.
 
-Words a library cannot pronounce (symbols outside the inventory, Latin letters in Mandarin text) are
-skipped with a warning, never an error. Codes are ISO 639-1, as Whisper reports them.
+Words a library cannot pronounce (symbols outside the inventory, Latin letters in Mandarin text, digits in
+Korean text) are skipped with a warning, never an error. Codes are ISO 639-1, as Whisper reports them.
 
 The language of a transcript is identified from its text by py3langid (Adrien Barbaresi's maintained fork of
 langid.py, Lui and Baldwin, "langid.py: An Off-the-shelf Language Identification Tool", ACL 2012; BSD-3-Clause;
@@ -37,7 +46,8 @@ ENGLISH = "en"
 
 LANGUAGES: dict[str, str] = {
     "en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
-    "zh": "Mandarin Chinese", "nl": "Dutch", "ru": "Russian", "sv": "Swedish", "cs": "Czech",
+    "zh": "Mandarin Chinese", "nl": "Dutch", "ru": "Russian", "sv": "Swedish", "cs": "Czech", "ja": "Japanese",
+    "ko": "Korean",
 }
 """ISO 639-1 code -> name of every supported language."""
 
@@ -73,12 +83,14 @@ TRANSCRIPT_LANGUAGE_PROBABILITY = 0.85
 """Least probability (py3langid's, normalised over :data:`LANGUAGES`) with which a transcript's text must read as
 a language for :func:`choose_language` to act on it: short texts ("OK", a name) read as anything at low
 probability and are taken as English (without ``language``) or as the speech's language (with it). A choice,
-checked over the eleven languages: the 111 distinct English sentences of the evaluation set
-(``datasets/make_english_eval.py``: Harvard, LJ Speech, ARCTIC) all read as English, 0.82 at least; the 80
-sentences of ``benchmarks/languages.py`` as their language at 0.887 or more (Swedish took "Mama backt Brot mit
-Butter und Pflaumen." from 0.946 to 0.887, hence 0.85 rather than the 0.9 chosen over seven languages); 45 short English
-game lines ("Help me!", "Grenade!") as another language at 0.39 at most. Four-word sentences can fall below
-("Mama bringt Brot mit.": German at 0.48)."""
+checked over the eleven languages and again over the thirteen, Japanese and Korean added (no value below moved by
+more than 0.0001): the 111 distinct English sentences of the evaluation set
+(``datasets/make_english_eval.py``: Harvard, LJ Speech, ARCTIC) all read as English, 0.82 at least; the 96
+sentences of ``benchmarks/languages.py`` as their language at 0.887 or more, Japanese and Korean at 1.0
+(Swedish took "Mama backt Brot mit Butter und Pflaumen." from 0.946 to 0.887, hence 0.85 rather than the 0.9
+chosen over seven languages); 45 short English game lines ("Help me!", "Grenade!") as another language at 0.39
+at most (over the thirteen, 25 such lines at 0.33 at most). Four-word sentences can fall below ("Mama bringt Brot
+mit.": German at 0.48)."""
 
 
 @cache
@@ -110,7 +122,7 @@ def _identifier():
 
 def _unpacked_model() -> Path:
     """``py3langid-VERSION-LANGUAGES.npz`` in :func:`~facemotion.text.recognition.cache_dir`: py3langid's model
-    arrays with its class columns cut to :data:`LANGUAGES`, uncompressed (42 MB for the eleven languages; the name
+    arrays with its class columns cut to :data:`LANGUAGES`, uncompressed (42 MB for the thirteen languages; the name
     changes with the languages, so a file cut to other languages is never read); written on first use to a
     temporary file of its own, then renamed (:func:`~facemotion.exporters.atomic.atomic_output`), so processes and
     threads that write it at once each leave a whole file, and a failed write leaves nothing.
@@ -179,8 +191,8 @@ def pronounce_transcript(text: str, language: str) -> list[Word]:
 
     Args:
         text: the transcript, any case and punctuation (numbers are read out by gruut's languages and, in Mandarin,
-            by :func:`~facemotion.text.mandarin_numbers.read_numbers`; other characters than Han characters are
-            skipped in Mandarin).
+            by :func:`~facemotion.text.mandarin_numbers.read_numbers`, in Japanese by Open JTalk; other characters
+            than Han characters are skipped in Mandarin, other than Hangul syllables in Korean).
         language: a code of :data:`LANGUAGES` other than :data:`ENGLISH`.
 
     Returns:
@@ -192,12 +204,24 @@ def pronounce_transcript(text: str, language: str) -> list[Word]:
     """
     if check_language(language) == ENGLISH:
         raise ValueError("English transcripts take the ARPAbet path (facemotion.text.g2p)")
-    pronounce: Callable[[str, str], tuple[list[Word], list[str]]] = _mandarin if language == "zh" else _gruut
-    words, skipped = pronounce(text, language)
+    words, skipped = _pronouncer(language)(text)
     if skipped:
         warnings.warn(f"{LANGUAGES[language]}: cannot pronounce {', '.join(repr(s) for s in skipped)}: skipped",
                       stacklevel=2)
     return words
+
+
+def _pronouncer(language: str) -> Callable[[str], tuple[list[Word], list[str]]]:
+    """The function that pronounces a transcript of ``language``: (words, the tokens it skipped)."""
+    if language == "ja":
+        from facemotion.text.japanese import japanese_words
+
+        return japanese_words
+    if language == "ko":
+        from facemotion.text.korean import korean_words
+
+        return korean_words
+    return _mandarin if language == "zh" else lambda text: _gruut(text, language)
 
 
 def _reduced(symbols: list[str]) -> tuple[tuple[str, ...], bool]:
@@ -248,7 +272,7 @@ def _mandarin_phones(syllable: str) -> tuple[str, ...]:
     return () if dropped else phones
 
 
-def _mandarin(text: str, language: str) -> tuple[list[Word], list[str]]:
+def _mandarin(text: str) -> tuple[list[Word], list[str]]:
     from pypinyin import Style, lazy_pinyin
 
     from facemotion.text.mandarin_numbers import read_numbers

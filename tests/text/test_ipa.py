@@ -39,6 +39,8 @@ def test_the_table_file_is_plain_yaml_an_animator_can_edit():
     ("²ɧ", ("ɧ",)),          # Swedish sj-sound with the tone-accent mark
     ("ɛi", ("ɛi",)),         # Dutch ij: one diphthong
     ("ɑu", ("ɑ", "u")),      # Dutch au: two phones, as gruut and eSpeak NG mostly write it
+    ("ɽ", ("ɽ",)),           # eSpeak NG's Japanese r, a retroflex flap
+    ("ɯᵝ", ("ɯ",)),          # eSpeak NG's Japanese u, with its compressed lips
     ("ʔ", ()),               # the glottal stop has no mouth shape
 ])
 def test_g2p_symbols_reduce_to_inventory_phones(symbol, phones):
@@ -57,6 +59,8 @@ def test_every_language_lands_on_the_same_visemes():
     assert table.viseme("ʁ") == table.viseme("HH") == "kk"
     assert table.viseme("ɧ") == table.viseme("SH") == "CH"  # Swedish sj: protruded lips
     assert table.viseme("r\u031d") == table.viseme("r") == "DD"  # Czech ř: the tongue tip, not the lips
+    assert table.viseme("ɽ") == table.viseme("ɾ") == "DD"  # Japanese r: a flap of the tongue tip
+    assert table.viseme("ɴ") == table.viseme("NG") == "kk"  # Japanese ん at a phrase's end: the lips stay open
     assert table.viseme("SIL") == "sil"
     with pytest.raises(KeyError):
         ipa_viseme("Q")

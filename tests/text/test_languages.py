@@ -53,6 +53,17 @@ def test_each_language_pronounces_its_sentence_in_inventory_phones(language):
     ("cs", "Tři řeky", ["t", "r\u031d", "ɪ", "r\u031d", "ɛ", "k", "ɪ"]),  # ř: a phone of its own
     ("sv", "Sju sjömän", ["ɧ", "ʉ", "ɧ", "œ", "m", "ɛ", "n"]),  # the sj-sound
     ("nl", "Mijn", ["m", "ɛi", "n"]),  # ij: one diphthong
+    ("ja", "さんぽ", ["s", "a", "m", "p", "o"]),  # the moraic nasal before a bilabial: m, the lips close
+    ("ja", "しんぶん", ["ɕ", "i", "m", "b", "u", "ɴ"]),  # ... and at the end: ɴ, the lips open
+    ("ja", "りんご", ["ɾ", "i", "ŋ", "ɡ", "o"]),  # ... before a velar: ŋ
+    ("ja", "ほっぺ", ["h", "o", "p", "p", "e"]),  # sokuon: the closure held on the next consonant
+    ("ja", "マッチ", ["m", "a", "t", "tɕ", "i"]),  # ... of an affricate, its stop
+    ("ja", "ビール", ["b", "i", "ɾ", "u"]),  # a long vowel: one vowel
+    ("ja", "です", ["d", "e", "s", "u"]),  # a devoiced vowel: the vowel
+    ("ko", "밥을 먹습니다", ["p", "a", "b", "ɯ", "l", "m", "ʌ", "k", "s", "ɯ", "m", "n", "i", "d", "a"]),  # liaison,
+    # a lenis stop voiced between vowels, nasalisation (ㅂ before ㄴ is m: the lips still close)
+    ("ko", "신라 닭 좋다", ["s", "i", "l", "l", "a", "t", "a", "k", "tɕ", "o", "t", "a"]),  # lateralisation, a
+    # final cluster, ㅎ aspirating the next stop
 ])
 def test_phones_particular_to_a_language_are_in_the_inventory(language, text, phones):
     with warnings.catch_warnings():
@@ -61,12 +72,37 @@ def test_phones_particular_to_a_language_are_in_the_inventory(language, text, ph
     assert [p for w in words for p in w.phones] == phones
 
 
+def test_japanese_words_are_morphemes_with_the_phones_of_their_context():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        words = pronounce_transcript("パンを三本買った。", "ja")
+    # rendaku 三本 "sanbon"; the moraic nasal and the sokuon take their phone from the next word's first
+    assert [(w.text, "".join(w.phones)) for w in words] == [
+        ("パン", "paɴ"), ("を", "o"), ("三", "sam"), ("本", "boŋ"), ("買っ", "kat"), ("た", "ta")]
+
+
+def test_japanese_and_korean_tables_write_inventory_phones():
+    from facemotion.text.japanese import _JAPANESE_N_PLACE, JAPANESE_IPA
+    from facemotion.text.korean import _KOREAN_CODA, _KOREAN_NASAL, _KOREAN_VOICED, KOREAN_IPA
+
+    japanese = {p for phones in JAPANESE_IPA.values() for p in phones} | set(_JAPANESE_N_PLACE.values()) | {"ɴ"}
+    korean = {p for phones in KOREAN_IPA.values() for p in phones} | set(_KOREAN_CODA.values()) | set(
+        _KOREAN_NASAL.values()) | set(_KOREAN_VOICED.values()) | {"l"}
+    assert japanese | korean <= set(NEAREST_ENGLISH)
+
+
 def test_words_a_g2p_cannot_pronounce_are_skipped_with_a_warning():
     with pytest.warns(UserWarning, match="cannot pronounce 'G', 'P', 'S'.*skipped"):
         words = pronounce_transcript("我们在2024年去了GPS北京", "zh")
     assert [w.text for w in words] == list("我们在二零二四年去了北京")
     with pytest.warns(UserWarning, match="cannot pronounce"), pytest.raises(NoWordsError, match="no words"):
         phonemes_for(np.zeros(16000, np.float32), "GPS", language="zh")
+    with pytest.warns(UserWarning, match="Japanese: cannot pronounce '한국어': skipped"):
+        words = pronounce_transcript("パン한국어。", "ja")
+    assert [w.text for w in words] == ["パン"]
+    with pytest.warns(UserWarning, match="Korean: cannot pronounce '3', 'OK': skipped"):
+        words = pronounce_transcript("3시에 OK", "ko")
+    assert [w.text for w in words] == ["시에"]
 
 
 @pytest.mark.parametrize("written, read", [
@@ -100,6 +136,7 @@ GREETINGS = {
     "pt": "Bom dia, o meu nome é Pedro e moro em Lisboa.", "zh": "早上好，我叫彼得。",
     "nl": "Goedemorgen, mijn naam is Pieter.", "ru": "Доброе утро, меня зовут Пётр.",
     "sv": "God morgon, jag heter Peter.", "cs": "Dobré ráno, jmenuji se Petr.",
+    "ja": "おはようございます、私の名前はピーターです。", "ko": "안녕하세요, 제 이름은 피터입니다.",
 }
 """A sentence in each language other than English, long enough for its language to be read from its text."""
 
@@ -126,7 +163,8 @@ def test_the_unpacked_identifier_gives_py3langids_probabilities(cache, tmp_path,
     try:
         texts = ["Guten Morgen, mein Name ist Peter.", "The birch canoe slid on the smooth planks.", "OK", "",
                  "Papa boit un bon café.", "爸爸买面包。", "O pai bebe um bom vinho.", "Mijn papa pakt een boek.",
-                 "Мой папа пьёт компот.", "Min pappa bor i Malmö.", "Pepa má malý batoh."]
+                 "Мой папа пьёт компот.", "Min pappa bor i Malmö.", "Pepa má malý batoh.", "パパはパンを買いました。",
+                 "아빠는 밥을 먹어요."]
         assert [_identifier().classify(text) for text in texts] == [reference.classify(text) for text in texts]
     finally:
         _identifier.cache_clear()
