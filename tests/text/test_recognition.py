@@ -60,11 +60,11 @@ def test_whisper_base_detects_english_and_closes_the_lips(lj):
 
 def test_language_facemotion_does_not_speak_falls_back_to_phone_recognition(lj, monkeypatch):
     path, _ = lj
-    heard = Transcription("ja", 0.99, (TranscriptSegment("こんにちは", 0.0, 9.0),))
+    heard = Transcription("th", 0.99, (TranscriptSegment("สวัสดีครับ", 0.0, 9.0),))
     monkeypatch.setattr(recognition, "transcribe", lambda waveform, recognizer, language=None: heard)
-    with pytest.warns(UserWarning, match="detected the language 'ja'.*phone recognition"):
+    with pytest.warns(UserWarning, match="detected the language 'th'.*phone recognition"):
         animation = animate(path)
-    assert animation.language == "ja"
+    assert animation.language == "th"
     assert animation.phonemes and all(p.word is None for p in animation.phonemes)
 
 
