@@ -223,11 +223,11 @@ def _like(array: np.ndarray, like, integer: bool = False):
 @functools.lru_cache(maxsize=1)
 def _default_joints() -> tuple[np.ndarray, HeadJoints]:
     """(neutral (V, 3) float32, joints) of the default head, with its ``eyes`` region (the two eyeballs); read
-    without torch (:func:`~facemotion.face_models.rig_file.default_head_mesh`)."""
-    from facemotion.face_models.rig_file import default_head_mesh, default_rig_file
+    without torch (:func:`~facemotion.face_models.rig_file.default_rig_file`)."""
+    from facemotion.face_models.rig_file import default_rig_file
 
-    neutral = default_head_mesh().neutral
-    return neutral, HeadJoints.from_mesh(neutral, default_rig_file().regions["eyes"])
+    rig = default_rig_file()
+    return rig.mesh.neutral, HeadJoints.from_mesh(rig.mesh.neutral, rig.regions["eyes"])
 
 
 @dataclass(frozen=True, eq=False)

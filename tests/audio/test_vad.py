@@ -7,6 +7,8 @@ import torch
 from facemotion.audio.io import load_audio
 from facemotion.audio.vad import speech_spans
 
+SPEECH = Path(__file__).parents[1] / "fixtures" / "speech"
+
 
 def test_silence_has_no_speech():
     assert speech_spans(np.zeros(16000 * 3, np.float32)) == []
@@ -27,11 +29,11 @@ def test_rejects_bad_waveform():
 
 
 @pytest.mark.parametrize("speech", ["arctic_a0007.wav", "languages/fr.flac", "languages/zh.flac", "ljspeech_minute.flac"])
-def test_spans_equal_silero_vads_own_wrapper(speech_clips, speech):
+def test_spans_equal_silero_vads_own_wrapper(speech):
     """The onnxruntime loop and the span rules give what ``silero_vad.get_speech_timestamps`` gives (torch)."""
     from silero_vad import get_speech_timestamps, load_silero_vad
 
-    waveform = load_audio(Path(__file__).parents[1] / "fixtures" / "speech" / speech)
+    waveform = load_audio(SPEECH / speech)
     waveform = np.concatenate([np.zeros(5000, np.float32), waveform, np.zeros(700, np.float32)])
     expected = get_speech_timestamps(torch.from_numpy(waveform), load_silero_vad(onnx=True), threshold=0.5,
                                      sampling_rate=16000, min_silence_duration_ms=100)
