@@ -22,16 +22,20 @@ the one IPA inventory of :mod:`facemotion.text.ipa`:
   and Latin letters read out); :mod:`facemotion.text.japanese` writes them in IPA.
 - Korean: no library; Hangul is written as it is said but for regular sound changes, which
   :mod:`facemotion.text.korean` makes (liaison, coda neutralisation, nasalisation, lateralisation).
-  Each word between spaces is one word. Digits, Latin letters and hanja are not read.
+  Each word between spaces is one word. Digits and hanja are not read.
+- English words inside Mandarin and Korean transcripts (runs of Latin letters, as code-switched lines and
+  Whisper's transcripts of them write brand names and loanwords): gruut's US English lexicon and
+  grapheme-to-phoneme model, in IPA. Japanese text leaves them to Open JTalk, which reads them out.
 
-Words a library cannot pronounce (symbols outside the inventory, Latin letters in Mandarin text, digits in
-Korean text) are skipped with a warning, never an error. Codes are ISO 639-1, as Whisper reports them.
+Words a library cannot pronounce (symbols outside the inventory, digits in Korean text) are skipped with a
+warning, never an error. Codes are ISO 639-1, as Whisper reports them.
 
 The language of a transcript is identified from its text by py3langid (Adrien Barbaresi's maintained fork of
 langid.py, Lui and Baldwin, "langid.py: An Off-the-shelf Language Identification Tool", ACL 2012; BSD-3-Clause;
 model inside the wheel), among :data:`LANGUAGES` only (:func:`transcript_language`).
 """
 
+import re
 import unicodedata
 import warnings
 from collections.abc import Callable
@@ -54,6 +58,9 @@ LANGUAGES: dict[str, str] = {
 GRUUT_LANGUAGES: dict[str, str] = {"fr": "fr-fr", "de": "de-de", "es": "es-es", "it": "it-it", "pt": "pt", "nl": "nl",
                                    "ru": "ru-ru", "sv": "sv-se", "cs": "cs-cz"}
 """ISO 639-1 code -> gruut's language name, for the languages gruut pronounces."""
+
+ENGLISH_GRUUT = "en-us"
+"""gruut's language of the English words inside Mandarin and Korean transcripts."""
 
 
 @dataclass(frozen=True)
@@ -220,8 +227,39 @@ def _pronouncer(language: str) -> Callable[[str], tuple[list[Word], list[str]]]:
     if language == "ko":
         from facemotion.text.korean import korean_words
 
-        return korean_words
-    return _mandarin if language == "zh" else lambda text: _gruut(text, language)
+        return _with_english_words(korean_words)
+    if language == "zh":
+        return _with_english_words(_mandarin)
+    return lambda text: _gruut(text, GRUUT_LANGUAGES[language])
+
+
+_LATIN_WORDS = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*(?:[\s-]+[A-Za-z]+(?:['’][A-Za-z]+)*)*")
+"""A run of words in Latin letters (with their apostrophes, hyphens and the spaces between them)."""
+
+
+def _with_english_words(pronounce: Callable[[str], tuple[list[Word], list[str]]]):
+    """``pronounce`` for a transcript in a non-Latin script whose runs of Latin-letter words are English words,
+    as code-switched lines write them ("我买了 iPhone", "오늘 meeting 있어요") and Whisper transcribes them:
+    those runs are pronounced by gruut's US English, the rest by ``pronounce``, in reading order."""
+
+    def mixed(text: str) -> tuple[list[Word], list[str]]:
+        words, skipped, start = [], [], 0
+        pieces = []
+        for match in _LATIN_WORDS.finditer(text):
+            pieces += [(pronounce, text[start: match.start()]), (_english, match.group())]
+            start = match.end()
+        for function, piece in [*pieces, (pronounce, text[start:])]:
+            if piece.strip():
+                piece_words, piece_skipped = function(piece)
+                words += piece_words
+                skipped += piece_skipped
+        return words, skipped
+
+    return mixed
+
+
+def _english(text: str) -> tuple[list[Word], list[str]]:
+    return _gruut(text, ENGLISH_GRUUT)
 
 
 def _reduced(symbols: list[str]) -> tuple[tuple[str, ...], bool]:
@@ -235,11 +273,11 @@ def _reduced(symbols: list[str]) -> tuple[tuple[str, ...], bool]:
     return tuple(phones), dropped
 
 
-def _gruut(text: str, language: str) -> tuple[list[Word], list[str]]:
+def _gruut(text: str, gruut_language: str) -> tuple[list[Word], list[str]]:
     from facemotion.text.lexicons import sentences
 
     words, skipped = [], []
-    for sentence in sentences(text, lang=GRUUT_LANGUAGES[language], pos=False):
+    for sentence in sentences(text, lang=gruut_language, pos=False):
         for token in sentence:
             if not token.is_spoken:
                 continue

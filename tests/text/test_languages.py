@@ -92,17 +92,30 @@ def test_japanese_and_korean_tables_write_inventory_phones():
 
 
 def test_words_a_g2p_cannot_pronounce_are_skipped_with_a_warning():
-    with pytest.warns(UserWarning, match="cannot pronounce 'G', 'P', 'S'.*skipped"):
-        words = pronounce_transcript("我们在2024年去了GPS北京", "zh")
+    with pytest.warns(UserWarning, match="cannot pronounce 'α', 'β'.*skipped"):
+        words = pronounce_transcript("我们在2024年去了αβ北京", "zh")
     assert [w.text for w in words] == list("我们在二零二四年去了北京")
     with pytest.warns(UserWarning, match="cannot pronounce"), pytest.raises(NoWordsError, match="no words"):
-        phonemes_for(np.zeros(16000, np.float32), "GPS", language="zh")
+        phonemes_for(np.zeros(16000, np.float32), "αβγ", language="zh")
     with pytest.warns(UserWarning, match="Japanese: cannot pronounce '한국어': skipped"):
         words = pronounce_transcript("パン한국어。", "ja")
     assert [w.text for w in words] == ["パン"]
-    with pytest.warns(UserWarning, match="Korean: cannot pronounce '3', 'OK': skipped"):
-        words = pronounce_transcript("3시에 OK", "ko")
-    assert [w.text for w in words] == ["시에"]
+    with pytest.warns(UserWarning, match="Korean: cannot pronounce '3': skipped"):
+        words = pronounce_transcript("3시에 좋아", "ko")
+    assert [w.text for w in words] == ["시에", "좋아"]
+
+
+@pytest.mark.parametrize(("text", "language", "spoken"), [
+    ("我昨天买了iPhone，很好用", "zh", [("了", "lɤ"), ("iphone", "aɪfoʊn"), ("很", "xən")]),
+    ("我们在GPS北京", "zh", [("在", "tsai"), ("g", "dʒi"), ("p", "pi"), ("s", "ɛs"), ("北", "pei")]),  # spelled
+    ("오늘 meeting 있어요", "ko", [("오늘", "onɯl"), ("meeting", "mitɪŋ"), ("있어요", "isʌjo")]),
+])
+def test_english_words_in_mandarin_and_korean_transcripts_are_pronounced_as_english(text, language, spoken):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing skipped
+        words = [(w.text, "".join(w.phones)) for w in pronounce_transcript(text, language)]
+    start = words.index(spoken[0])
+    assert words[start: start + len(spoken)] == spoken
 
 
 @pytest.mark.parametrize("written, read", [
