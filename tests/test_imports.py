@@ -13,7 +13,7 @@ import pytest
 import facemotion
 
 HEAVY = ("torch", "pxr", "pygltflib", "pocketsphinx", "lightning", "tensorboard", "openpyxl", "av", "silero_vad",
-         "omegaconf", "dask", "distributed")
+         "omegaconf", "dask", "distributed", "gruut")
 """Packages that take from a tenth of a second to seconds to import."""
 
 TRAINING_AND_EXPORT = ("pxr", "pygltflib", "lightning", "tensorboard", "openpyxl", "av", "omegaconf", "dask",
@@ -51,7 +51,7 @@ def test_the_speech_path_and_light_formats_load_no_torch_training_usd_or_gltf(tm
         f"for path in {takes!r}: facemotion.export(take, path)"
     )
     assert "pocketsphinx" in animated  # the speech path needs it
-    assert animated.isdisjoint({"torch", "silero_vad", *TRAINING_AND_EXPORT})
+    assert animated.isdisjoint({"torch", "silero_vad", "gruut", *TRAINING_AND_EXPORT})  # plain text: no gruut
 
 
 def test_exporters_and_retargeting_load_their_format_library_when_used():

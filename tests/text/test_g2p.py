@@ -1,8 +1,11 @@
 """Pronunciation and transcript normalisation from gruut (facemotion.text.g2p)."""
 
+from pathlib import Path
+
 import pytest
 
-from facemotion.text.g2p import IPA_TO_ARPABET, ipa_to_arpabet, normalise_transcript, pronounce
+from facemotion.text.g2p import IPA_TO_ARPABET, LANGUAGE, ipa_to_arpabet, normalise_transcript, pronounce
+from facemotion.text.lexicons import sentences
 from facemotion.text.phonemes import ARPABET
 
 
@@ -56,3 +59,27 @@ def test_normalise_transcript_removes_accents():
 
 def test_normalise_transcript_of_nothing_is_empty():
     assert normalise_transcript("  ... ") == []
+
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+TRANSCRIPTS = sorted([REPOSITORY / "assets" / "samples" / "LJ001-0001.txt",
+                      *(REPOSITORY / "tests" / "fixtures" / "speech").glob("*.txt")])
+
+
+def _gruut_words(text: str) -> list[str]:
+    """The words gruut's own normalisation gives, as :func:`normalise_transcript` reads them."""
+    keys = [token.text.lower().replace("’", "'") for sentence in sentences(text, lang=LANGUAGE, phonemes=False, pos=False)
+            for token in sentence if token.is_spoken]
+    return [key.strip("'") for key in keys if key.strip("'")]
+
+
+@pytest.mark.parametrize("text", [
+    *(path.read_text().strip() for path in TRANSCRIPTS),
+    "Hello there, how are you?", "It's a well-known fact.", "'Tis the season (mostly)...", 'He said "stop!"',
+    "o'brien's hat", "Don’t go! It was fun. Really", "I am here.",
+    # gruut expands these: the same words either way
+    "Mr. Smith", "J. Smith went.", "The FBI came.", "Henry VIII", "vs them", "Go to St. Louis", "It's OK.",
+    "a - b", "rock-'n'-roll", "well--known", "U.S. roads",
+], ids=lambda text: text[:24])
+def test_plain_text_gives_gruuts_words_without_gruut(text):
+    assert normalise_transcript(text) == _gruut_words(text)
