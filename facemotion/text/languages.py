@@ -59,6 +59,13 @@ GRUUT_LANGUAGES: dict[str, str] = {"fr": "fr-fr", "de": "de-de", "es": "es-es", 
                                    "ru": "ru-ru", "sv": "sv-se", "cs": "cs-cz"}
 """ISO 639-1 code -> gruut's language name, for the languages gruut pronounces."""
 
+LEXICON_CORRECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "cs": {"a": ("a",)},  # "and", the most frequent Czech word: gruut-lang-cs 2.0 reads it as the letter name /ɛɪ/
+    "nl": {"park": ("p", "ɑ", "ɹ", "k")},  # gruut-lang-nl 2.0's lexicon entry ends in a stray /supə/
+}
+"""Words a gruut language package mispronounces (seen in the held-out sentences of ``benchmarks/languages.py``):
+language -> lower-case word -> the inventory phones said instead (gruut's own conventions, e.g. Dutch r as ɹ)."""
+
 ENGLISH_GRUUT = "en-us"
 """gruut's language of the English words inside Mandarin and Korean transcripts."""
 
@@ -230,7 +237,7 @@ def _pronouncer(language: str) -> Callable[[str], tuple[list[Word], list[str]]]:
         return _with_english_words(korean_words)
     if language == "zh":
         return _with_english_words(_mandarin)
-    return lambda text: _gruut(text, GRUUT_LANGUAGES[language])
+    return lambda text: _gruut(text, GRUUT_LANGUAGES[language], LEXICON_CORRECTIONS.get(language, {}))
 
 
 _LATIN_WORDS = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*(?:[\s-]+[A-Za-z]+(?:['’][A-Za-z]+)*)*")
@@ -273,7 +280,8 @@ def _reduced(symbols: list[str]) -> tuple[tuple[str, ...], bool]:
     return tuple(phones), dropped
 
 
-def _gruut(text: str, gruut_language: str) -> tuple[list[Word], list[str]]:
+def _gruut(text: str, gruut_language: str, corrections: dict[str, tuple[str, ...]] | None = None,
+           ) -> tuple[list[Word], list[str]]:
     from facemotion.text.lexicons import sentences
 
     words, skipped = [], []
@@ -281,7 +289,8 @@ def _gruut(text: str, gruut_language: str) -> tuple[list[Word], list[str]]:
         for token in sentence:
             if not token.is_spoken:
                 continue
-            phones, dropped = _reduced(list(token.phonemes or ()))
+            corrected = (corrections or {}).get(token.text.lower())
+            phones, dropped = (corrected, False) if corrected else _reduced(list(token.phonemes or ()))
             if phones:
                 words.append(Word(token.text.lower(), phones))
             if dropped or not phones:

@@ -53,6 +53,8 @@ def test_each_language_pronounces_its_sentence_in_inventory_phones(language):
     ("cs", "Tři řeky", ["t", "r\u031d", "ɪ", "r\u031d", "ɛ", "k", "ɪ"]),  # ř: a phone of its own
     ("sv", "Sju sjömän", ["ɧ", "ʉ", "ɧ", "œ", "m", "ɛ", "n"]),  # the sj-sound
     ("nl", "Mijn", ["m", "ɛi", "n"]),  # ij: one diphthong
+    ("cs", "pes a kočka", ["p", "ɛ", "s", "a", "k", "o", "tʃ", "k", "a"]),  # "a" corrected (gruut: the letter name)
+    ("nl", "het Park", ["ə", "t", "p", "ɑ", "ɹ", "k"]),  # corrected (gruut's entry: a stray ending)
     ("ja", "さんぽ", ["s", "a", "m", "p", "o"]),  # the moraic nasal before a bilabial: m, the lips close
     ("ja", "しんぶん", ["ɕ", "i", "m", "b", "u", "ɴ"]),  # ... and at the end: ɴ, the lips open
     ("ja", "りんご", ["ɾ", "i", "ŋ", "ɡ", "o"]),  # ... before a velar: ŋ
@@ -79,6 +81,14 @@ def test_japanese_words_are_morphemes_with_the_phones_of_their_context():
     # rendaku 三本 "sanbon"; the moraic nasal and the sokuon take their phone from the next word's first
     assert [(w.text, "".join(w.phones)) for w in words] == [
         ("パン", "paɴ"), ("を", "o"), ("三", "sam"), ("本", "boŋ"), ("買っ", "kat"), ("た", "ta")]
+
+
+def test_lexicon_corrections_are_inventory_phones():
+    from facemotion.text.languages import GRUUT_LANGUAGES, LEXICON_CORRECTIONS
+
+    assert set(LEXICON_CORRECTIONS) <= set(GRUUT_LANGUAGES)
+    assert {p for words in LEXICON_CORRECTIONS.values() for phones in words.values() for p in phones} <= set(
+        NEAREST_ENGLISH)
 
 
 def test_japanese_and_korean_tables_write_inventory_phones():
