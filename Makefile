@@ -67,10 +67,10 @@ blender-env: $(BLENDER_VENV)/.installed
 clean:
 	rm -rf $(VENV) out tests/browser/node_modules viewer/node_modules
 
-# The default learned model, trained on the FACEGOOD captures in ../shared/data/facegood (stage 1: the motion
+# The default learned model, trained on all six FACEGOOD takes in ../shared/data/facegood (stage 1: the motion
 # prior; stage 2: the key-motion transformer under its emotion, saved float16), then copied into
 # assets/weights/facegood. `make folds` trains stage 2 once per FACEGOOD take left out and prints the
-# leave-one-take-out table; `make lipreading-finetune` is the stage-2 experiment with the lip-reading loss on top.
+# leave-one-take-out table (the scores of the recipe on takes it has not seen); `make lipreading-finetune` is the stage-2 experiment with the lip-reading loss on top.
 WEIGHTS := assets/weights/facegood
 ENGLISH_EVAL := out/english_eval/manifest.json
 $(ENGLISH_EVAL): datasets/make_english_eval.py benchmarks/espeak_speech.py

@@ -3,9 +3,11 @@
 Issue 15's table: for each take of ``FACEGOOD_TRAIN + FACEGOOD_VALIDATION`` (1114_2_01..05 from one recording
 session, 1114_3_15 from another), each method is fitted on the five others and scored on it; the mean over the six
 folds comes last. Methods: the ridge baseline (log-mel context, ``benchmarks/baselines.py``), the procedural
-pipeline (English phone recognition in the Mandarin speech, no transcript; it learns nothing) and the learned
-pipeline with a model trained by ``configs/facegood_motion.yaml`` without that take (``--train`` trains the missing
-folds into ``runs/folds/<variant>/<take>``; a fold whose folder exists is not trained again). Every fold starts from
+pipeline (it learns nothing) and the learned pipeline with a model trained by ``configs/facegood_motion.yaml``
+without that take (``--train`` trains the missing folds into ``runs/folds/<variant>/<take>``; a fold whose folder
+exists is not trained again). Both pipelines run without a transcript; their key motions are posed at the phones of
+``--recognizer``: Whisper's (default: it hears Mandarin, the phones are pinyin's, issue 19) or ``phonetic``
+(English phone recognition in the Mandarin speech, as the learned model's training sees it). Every fold starts from
 one motion prior (``--prior``, by default the folder of ``configs/facegood_prior.yaml``'s run): the prior only lays
 the emotion over the speech, and a neutral take (intensity 0) is exactly the speech (tested), so it does not enter
 these scores.
@@ -15,8 +17,9 @@ Columns (per take and mean; :func:`facemotion.metrics.arkit_quality` on the ship
 prediction and capture; ``lip LVE mm`` (largest lip-region distance per frame, mean over frames).
 
 Usage: ``python -m benchmarks.facegood_folds [--train] [--variant NAME --set KEY=VALUE ...] [--takes T1,T2]
-[--methods ridge,procedural,learned]`` from the repository root; needs ``../shared/data/facegood`` and, for
-the teaching data of the default config, the English evaluation set (``datasets/make_english_eval.py``).
+[--methods ridge,procedural,learned] [--recognizer phonetic]`` from the repository root; needs
+``../shared/data/facegood`` and, for teaching data (``--set data.teaching=...``), the English evaluation set
+(``datasets/make_english_eval.py``).
 """
 
 import argparse
@@ -26,18 +29,18 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.english_lip_closure import inner_lip_gaps
-from benchmarks.motion_quality import DATA, learned, procedural
+from benchmarks.motion_quality import DATA, FOLDS, learned, procedural
 from facemotion.data.clip import MotionClip
 from facemotion.data.facegood import FACEGOOD_TRAIN, FACEGOOD_VALIDATION, load_facegood
 from facemotion.face_models.arkit import ARKitRig
 from facemotion.metrics import arkit_quality, lve_lip_region
 from facemotion.metrics.arkit_curves import pearson
+from facemotion.text.recognition import DEFAULT_RECOGNIZER
 
 ROOT = Path(__file__).resolve().parents[1]
 TAKES = FACEGOOD_TRAIN + FACEGOOD_VALIDATION
 """The six takes, each held out once."""
 CONFIG = ROOT / "configs" / "facegood_motion.yaml"
-FOLDS = ROOT / "runs" / "folds"
 PRIOR = ROOT / "runs" / "facegood_prior"
 
 
@@ -80,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--prior", type=Path, default=PRIOR)
     parser.add_argument("--takes", default=",".join(TAKES))
     parser.add_argument("--methods", default="ridge,procedural,learned")
+    parser.add_argument("--recognizer", default=DEFAULT_RECOGNIZER,
+                        help="the phones of the pipelines (no transcript; default %(default)s: Mandarin, pinyin)")
     args = parser.parse_args(argv)
     takes = args.takes.split(",")
     methods = [method for method in args.methods.split(",") if method]
@@ -94,18 +99,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows: dict[str, list[tuple[float, float, float]]] = {m: [] for m in methods}
     for take in takes:
         train_clips = [clips[t] for t in TAKES if t != take]
-        fits = {"ridge": ridge, "procedural": procedural,
-                "learned": learned(FOLDS / args.variant / take)}
+        fits = {"ridge": ridge, "procedural": procedural(args.recognizer),
+                "learned": learned(FOLDS / args.variant / take, args.recognizer)}
         for method in methods:
             weights = fits[method](train_clips)(clips[take])
             rows[method].append(scores(weights, clips[take], rig, region))
             print(f"{take} {method}: jawOpen r {rows[method][-1][0]:.3f}, lip-gap r {rows[method][-1][1]:.3f}, "
                   f"lip LVE {rows[method][-1][2]:.2f} mm", flush=True)
-    print_table(takes, rows, args.variant)
+    print_table(takes, rows, f"learned: runs/folds/{args.variant}; phones: {args.recognizer}")
 
 
-def print_table(takes: Sequence[str], rows: dict[str, list[tuple[float, float, float]]], variant: str) -> None:
-    print(f"\nLeave-one-take-out (learned: runs/folds/{variant}); jawOpen r / lip-gap r / lip LVE mm\n")
+def print_table(takes: Sequence[str], rows: dict[str, list[tuple[float, float, float]]], title: str) -> None:
+    print(f"\nLeave-one-take-out ({title}); jawOpen r / lip-gap r / lip LVE mm\n")
     print("| method | " + " | ".join(takes) + " | mean |")
     print("|---|" + "---|" * (len(takes) + 1))
     for method, values in rows.items():

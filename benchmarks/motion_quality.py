@@ -3,9 +3,8 @@
 Every method is fitted on the five training takes (``FACEGOOD_TRAIN``, 1114_2_01..05, about 9 minutes) and
 scored on ``1114_3_15`` (49 s), which no fitting step sees: a take of another recording session. ``--test
 1114_2_05`` (or another training take) is the within-session check: the methods fit on the four other training
-takes, and the learned row needs a model trained without the test take (``make within-session``). Audio and
-motion of each take are cropped to the shorter of the two. Columns, from :func:`facemotion.metrics.arkit_quality`
-on the shipped ICT-FaceKit head:
+takes (the learned row takes that take's fold). Audio and motion of each take are cropped to the shorter of the
+two. Columns, from :func:`facemotion.metrics.arkit_quality` on the shipped ICT-FaceKit head:
 
 - ``jawOpen r``: Pearson correlation of the predicted and captured jawOpen curves (nan for a still jaw);
 - ``lip LVE mm``: both curves posed on the head; per frame the largest distance over the lip region
@@ -17,11 +16,12 @@ on the shipped ICT-FaceKit head:
   (the captured curves score LSE-D 0.85 here; the expert was trained on renders of the training takes);
 - ``fit s`` / ``predict s``: wall time of fitting on the training takes and of predicting the test take.
 
-The speech is Mandarin: the procedural path recognises English phones in it (no transcript), so it is
-expected to score low here. The learned row is the shipped pipeline with the model of ``make weights``
-(``assets/weights/facegood``, trained by ``configs/facegood_*.yaml`` on the same five takes only; its ``fit s``
-is 0 because it is trained beforehand), or the model folder given with ``--model``. Methods are
-``(name, fit)`` entries of :data:`METHODS` with ``fit(train_clips) -> predict`` and
+The speech is Mandarin and no transcript is given: the pipelines' phones come from Whisper's Mandarin
+transcription and pinyin (issue 19), the key motions of both the procedural and the learned row. The learned row is
+the pipeline with a model trained by ``configs/facegood_motion.yaml`` without the test take: by default the fold of
+``make folds`` (``runs/folds/default/<TEST>``; the shipped model of ``make weights`` is trained on all six takes,
+the test take among them), or the model folder given with ``--model``; its ``fit s`` is 0 because it is trained
+beforehand. Methods are ``(name, fit)`` entries of :data:`METHODS` with ``fit(train_clips) -> predict`` and
 ``predict(clip) -> (T, 52)`` ARKit weights.
 
 Usage: ``python -m benchmarks.motion_quality [--data DIR] [--model DIR] [--test TAKE] [--official-rows]`` from the
@@ -50,10 +50,13 @@ from facemotion.lipreading import default_sync_expert
 from facemotion.metrics import ARKitQuality, arkit_quality, lve_lip_region
 from facemotion.metrics.lipsync import LipSyncScores, lip_sync_error
 from facemotion.motion.speech_motion import SpeechMotionModel
-from facemotion.pipelines.motion import LearnedMotion, default_motion_model
+from facemotion.pipelines.motion import LearnedMotion
 from facemotion.pipelines.speech_to_face import SpeechToFace
+from facemotion.text.recognition import DEFAULT_RECOGNIZER
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "facegood"
+FOLDS = Path(__file__).resolve().parents[1] / "runs" / "folds"
+"""``<variant>/<take>``: stage-2 models trained without that take (``benchmarks/facegood_folds.py``)."""
 
 Predict = Callable[[MotionClip], np.ndarray]
 Fit = Callable[[Sequence[MotionClip]], Predict]
@@ -64,17 +67,18 @@ def no_motion(train_clips: Sequence[MotionClip]) -> Predict:
     return lambda clip: np.zeros((clip.n_frames, len(ARKIT_52)), np.float32)
 
 
-def procedural(train_clips: Sequence[MotionClip]) -> Predict:
-    """The procedural pipeline (:class:`SpeechToFace`, phone recognition, no transcript); it learns nothing."""
-    return functools.partial(_pipeline_predict, SpeechToFace())
+def procedural(recognizer: str = DEFAULT_RECOGNIZER) -> Fit:
+    """The procedural pipeline (:class:`SpeechToFace`, no transcript: phones of ``recognizer``); it learns nothing."""
+    return lambda train_clips: functools.partial(_pipeline_predict, SpeechToFace(recognizer=recognizer))
 
 
-def learned(model: Path | None) -> Fit:
-    """The learned pipeline with a trained model folder (default: the shipped one); trained beforehand."""
+def learned(model: Path, recognizer: str = DEFAULT_RECOGNIZER) -> Fit:
+    """The learned pipeline (no transcript: key motions of ``recognizer``'s phones) with a model folder of
+    ``facemotion train``; trained beforehand."""
 
     def fit(train_clips: Sequence[MotionClip]) -> Predict:
-        trained = default_motion_model() if model is None else SpeechMotionModel.from_pretrained(model)
-        return functools.partial(_pipeline_predict, SpeechToFace(LearnedMotion(trained)))
+        trained = SpeechMotionModel.from_pretrained(model)
+        return functools.partial(_pipeline_predict, SpeechToFace(LearnedMotion(trained), recognizer=recognizer))
 
     return fit
 
@@ -93,7 +97,7 @@ METHODS: list[tuple[str, Fit]] = [
     ("no motion", no_motion),
     ("loudness baseline", lambda clips: LoudnessJawBaseline.fit(clips).predict),
     ("ridge baseline", lambda clips: RidgeMelBaseline.fit(clips).predict),
-    ("procedural", procedural),
+    ("procedural", procedural()),
 ]
 """``(name, fit)`` of each method in the table; ``main`` appends the learned model."""
 
@@ -123,7 +127,9 @@ def _sync_expert():
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA, help="the FACEGOOD folder (default: %(default)s)")
-    parser.add_argument("--model", type=Path, help="a model folder of `facemotion train` (default: the shipped one)")
+    parser.add_argument("--model", type=Path,
+                        help=f"a model folder of `facemotion train` trained without the test take (default: "
+                        f"{FOLDS.relative_to(FOLDS.parents[1])}/default/TEST, made by `make folds`)")
     parser.add_argument(
         "--official-rows",
         action="store_true",
@@ -137,8 +143,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="the take scored (default: %(default)s); the methods fit on the training takes other than it",
     )
     args = parser.parse_args(argv)
-    if args.test in FACEGOOD_TRAIN and args.model is None:
-        parser.error(f"the shipped model was trained on {args.test}: give --model, one trained without it")
+    model = FOLDS / "default" / args.test if args.model is None else args.model
+    if not (model / "model.safetensors").is_file():
+        parser.error(f"no model in {model}: run `make folds` or give --model, a model trained without {args.test}")
     torch.set_num_threads(1)
     extra_terms = {} if args.official_rows else UNMAPPED_CHANNEL_TERMS
     train = [load_facegood(args.data, name, extra_terms).cropped() for name in FACEGOOD_TRAIN if name != args.test]
@@ -153,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{'method':<20} {'jawOpen r':>9} {'lip LVE mm':>10} {'MAE':>7} {'LSE-D':>6} {'D at 0':>6} {'offset':>6} "
         f"{'fit s':>7} {'predict s':>9}"
     )
-    for name, fit in [*METHODS, ("learned", learned(args.model))]:
+    for name, fit in [*METHODS, ("learned", learned(model))]:
         quality, sync, fit_s, predict_s = evaluate(fit, train, test, rig, region)
         print(
             f"{name:<20} {quality.jaw_open_r:>9.3f} {quality.lip_lve_mm:>10.2f} {quality.mae:>7.4f} "

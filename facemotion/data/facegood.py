@@ -29,10 +29,11 @@ from facemotion.data.files import read_array, read_speech, require_file
 from facemotion.face_models.names import ARKIT_52, ARKIT_INDEX
 
 FACEGOOD_TRAIN: tuple[str, ...] = ("1114_2_01", "1114_2_02", "1114_2_03", "1114_2_04", "1114_2_05")
-"""The five ~110 s takes used for training."""
+"""The five ~110 s takes of the first recording session (training takes of the baselines and experiments; the
+shipped model of ``make weights`` trains on these and the validation take)."""
 
 FACEGOOD_VALIDATION: tuple[str, ...] = ("1114_3_15",)
-"""The held-out 49 s take."""
+"""The 49 s take of another recording session, held out by the baselines and experiments."""
 
 FACEGOOD_FPS = 30.0
 """Frame rate of the rig curves."""

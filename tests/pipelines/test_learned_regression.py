@@ -2,17 +2,16 @@
 
 The model in ``assets/weights/facegood`` was trained with key motions posed by the viseme table of its time; that
 table travels in the model folder (``visemes.yaml``) and the learned path poses key motions with it, so a change
-to the procedural table (``assets/visemes.yaml``, e.g. the mouth-opening calibration of issue 13) cannot change
-what the shipped model sees.
+to the procedural table (``assets/visemes.yaml``) cannot change what the shipped model sees.
 
 The golden file holds the learned take of ``assets/samples/LJ001-0001.flac`` with its transcript at 30 fps
-((T, 52) float32 ``weights``), written at commit 6fb9770, before that calibration, and rewritten (weights only, up
-to 2.2e-4 apart) when the speech features of a take came to be computed once in 30 s pieces instead of per 8 s
-motion window (issue 15: log-mel's edge frames differ); together with the phonemes the forced alignment gave then (``phones``, ``starts``, ``ends``, seconds). The test pins those phonemes, so that work
+((T, 52) float32 ``weights``), written at commit 6fb9770 and rewritten (weights only) when the speech features of
+a take came to be computed once in 30 s pieces (issue 15, up to 2.2e-4 apart) and when the shipped weights were
+retrained on all six FACEGOOD takes (issue 15, with the calibrated table); together with the phonemes the forced
+alignment gave at 6fb9770 (``phones``, ``starts``, ``ends``, seconds). The test pins those phonemes, so that work
 on the alignment does not move this check; everything else (voice activity, the model, the rest gate, the lip
 closure) runs as the pipeline does. On the machine that wrote it the take reproduces bit for bit; the tolerance
-(1e-5) only admits the float rounding of another CPU's kernels: posing the keys with the calibrated table instead
-moves the take by up to 1.3e-3.
+(1e-5) only admits the float rounding of another CPU's kernels.
 """
 
 import dataclasses

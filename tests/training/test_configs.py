@@ -9,7 +9,8 @@ import pytest
 from facemotion.cli import main
 from facemotion.lipreading.expert import SyncExpert
 from facemotion.motion.speech_motion import SpeechMotionModel
-from facemotion.training.train import DataConfig, build_module, initial_model, load_training_config
+from facemotion.data.facegood import FACEGOOD_TRAIN, FACEGOOD_VALIDATION
+from facemotion.training.train import DataConfig, build_module, load_training_config
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 SHIPPED = sorted(CONFIGS.glob("*.yaml"))
@@ -31,10 +32,12 @@ def test_every_shipped_config_builds_its_model_and_lightning_module(path):
     assert trained and (frozen is None or trained.isdisjoint(id(p) for p in frozen.parameters()))
 
 
-@pytest.mark.parametrize("path", [p for p in SHIPPED if load_training_config(p).init_checkpoint], ids=lambda p: p.name)
-def test_fine_tuning_configs_fit_the_model_they_start_from(path):
-    config = load_training_config(path)
-    assert initial_model(config).config == config.model
+def test_the_lip_reading_experiment_fine_tunes_the_default_recipe_without_its_validation_take():
+    config = load_training_config(CONFIGS / "facegood_lipreading.yaml")
+    recipe = load_training_config(CONFIGS / "facegood_motion.yaml")
+    assert config.model == recipe.model and config.data.validation == ("1114_3_15",)
+    assert Path(config.init_checkpoint) == Path(recipe.trainer.output).parent / "folds" / "default" / "1114_3_15"
+    assert set(recipe.data.train) == set(FACEGOOD_TRAIN + FACEGOOD_VALIDATION) and not recipe.data.validation
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
