@@ -190,7 +190,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _animate(args: argparse.Namespace) -> int:
-    _progress(args, "loading PyTorch and the speech models")
+    _progress(args, "loading the speech models")
     from facemotion.animation import check_fps
     from facemotion.exporters import check_output_path
     from facemotion.expression.emotion import emotion_intensity
