@@ -78,6 +78,10 @@ class Word:
     phones: tuple[str, ...]
 
 
+Pronouncer = Callable[[str], tuple[list[Word], list[str]]]
+"""text -> (its words, the tokens skipped)."""
+
+
 def check_language(language: str) -> str:
     """Return ``language`` if facemotion supports it.
 
@@ -225,7 +229,7 @@ def pronounce_transcript(text: str, language: str) -> list[Word]:
     return words
 
 
-def _pronouncer(language: str) -> Callable[[str], tuple[list[Word], list[str]]]:
+def _pronouncer(language: str) -> Pronouncer:
     """The function that pronounces a transcript of ``language``: (words, the tokens it skipped)."""
     if language == "ja":
         from facemotion.text.japanese import japanese_words
@@ -240,33 +244,25 @@ def _pronouncer(language: str) -> Callable[[str], tuple[list[Word], list[str]]]:
     return lambda text: _gruut(text, GRUUT_LANGUAGES[language], LEXICON_CORRECTIONS.get(language, {}))
 
 
-_LATIN_WORDS = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*(?:[\s-]+[A-Za-z]+(?:['’][A-Za-z]+)*)*")
-"""A run of words in Latin letters (with their apostrophes, hyphens and the spaces between them)."""
+_LATIN_WORDS = re.compile(r"([A-Za-z]+(?:['’][A-Za-z]+)*(?:[\s-]+[A-Za-z]+(?:['’][A-Za-z]+)*)*)")
+"""A run of words in Latin letters (with their apostrophes, hyphens and the spaces between them); one group, so that
+``split`` keeps the runs at its odd places."""
 
-
-def _with_english_words(pronounce: Callable[[str], tuple[list[Word], list[str]]]):
+def _with_english_words(pronounce: Pronouncer) -> Pronouncer:
     """``pronounce`` for a transcript in a non-Latin script whose runs of Latin-letter words are English words,
     as code-switched lines write them ("我买了 iPhone", "오늘 meeting 있어요") and Whisper transcribes them:
     those runs are pronounced by gruut's US English, the rest by ``pronounce``, in reading order."""
 
     def mixed(text: str) -> tuple[list[Word], list[str]]:
-        words, skipped, start = [], [], 0
-        pieces = []
-        for match in _LATIN_WORDS.finditer(text):
-            pieces += [(pronounce, text[start: match.start()]), (_english, match.group())]
-            start = match.end()
-        for function, piece in [*pieces, (pronounce, text[start:])]:
+        words, skipped = [], []
+        for k, piece in enumerate(_LATIN_WORDS.split(text)):
             if piece.strip():
-                piece_words, piece_skipped = function(piece)
+                piece_words, piece_skipped = _gruut(piece, ENGLISH_GRUUT) if k % 2 else pronounce(piece)
                 words += piece_words
                 skipped += piece_skipped
         return words, skipped
 
     return mixed
-
-
-def _english(text: str) -> tuple[list[Word], list[str]]:
-    return _gruut(text, ENGLISH_GRUUT)
 
 
 def _reduced(symbols: list[str]) -> tuple[tuple[str, ...], bool]:
