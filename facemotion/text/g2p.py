@@ -143,10 +143,9 @@ def _plain_words(text: str) -> list[str] | None:
             return None
         period = token.rstrip(")\"”'’").endswith(".")
         for part in match.group(1).split("-"):
-            letters = part.replace("’", "'")
             if (len(part) > 1 and part.isupper()) or part.lower() == "vs" or (
                     period and (part.lower() in _GRUUT_EXPANDS or len(part) == 1)):
                 return None
-            words.append(letters.lower())
+            words.append(part.replace("’", "'").lower())
     return words
 

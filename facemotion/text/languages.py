@@ -248,6 +248,7 @@ _LATIN_WORDS = re.compile(r"([A-Za-z]+(?:['’][A-Za-z]+)*(?:[\s-]+[A-Za-z]+(?:[
 """A run of words in Latin letters (with their apostrophes, hyphens and the spaces between them); one group, so that
 ``split`` keeps the runs at its odd places."""
 
+
 def _with_english_words(pronounce: Pronouncer) -> Pronouncer:
     """``pronounce`` for a transcript in a non-Latin script whose runs of Latin-letter words are English words,
     as code-switched lines write them ("我买了 iPhone", "오늘 meeting 있어요") and Whisper transcribes them:
@@ -278,14 +279,17 @@ def _reduced(symbols: list[str]) -> tuple[tuple[str, ...], bool]:
 
 def _gruut(text: str, gruut_language: str, corrections: dict[str, tuple[str, ...]] | None = None,
            ) -> tuple[list[Word], list[str]]:
+    """gruut's words of ``text`` in ``gruut_language`` and the tokens it could not pronounce; a word of
+    ``corrections`` (lower case) takes the phones given there."""
     from facemotion.text.lexicons import sentences
 
+    corrections = corrections or {}
     words, skipped = [], []
     for sentence in sentences(text, lang=gruut_language, pos=False):
         for token in sentence:
             if not token.is_spoken:
                 continue
-            corrected = (corrections or {}).get(token.text.lower())
+            corrected = corrections.get(token.text.lower())
             phones, dropped = (corrected, False) if corrected else _reduced(list(token.phonemes or ()))
             if phones:
                 words.append(Word(token.text.lower(), phones))

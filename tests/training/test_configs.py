@@ -7,9 +7,9 @@ import lightning
 import pytest
 
 from facemotion.cli import main
+from facemotion.data.facegood import FACEGOOD_TRAIN, FACEGOOD_VALIDATION
 from facemotion.lipreading.expert import SyncExpert
 from facemotion.motion.speech_motion import SpeechMotionModel
-from facemotion.data.facegood import FACEGOOD_TRAIN, FACEGOOD_VALIDATION
 from facemotion.training.train import DataConfig, build_module, load_training_config
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
