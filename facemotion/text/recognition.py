@@ -296,7 +296,11 @@ def check_recognizer_language(recognizer: str, language: str | None) -> None:
 
 def transcribe(waveform: np.ndarray, recognizer: str = DEFAULT_RECOGNIZER,
                language: str | None = None) -> Transcription:
-    """Transcribe speech with Whisper: greedy decoding, segment times, no conditioning on earlier text.
+    """Transcribe speech with Whisper: greedy decoding at temperature 0 only, segment times, no conditioning on
+    earlier text: the same transcript on every call. (faster-whisper's default falls back to sampling at higher
+    temperatures where a segment fails its compression-ratio or log-probability check; CTranslate2's sampling
+    carries its random state from call to call, so the same speech came out differently in one process, and a
+    batch's lines depended on the lines before them.)
 
     Segments Whisper itself judges not to be speech (no-speech probability above
     :data:`NO_SPEECH_PROBABILITY`) and empty ones are dropped.
@@ -317,7 +321,8 @@ def transcribe(waveform: np.ndarray, recognizer: str = DEFAULT_RECOGNIZER,
     model = whisper_model(recognizer)
     language = language if RECOGNIZERS[recognizer].multilingual else ENGLISH
     with _LOCK:
-        segments, info = model.transcribe(waveform, language=language, beam_size=1, condition_on_previous_text=False,
+        segments, info = model.transcribe(waveform, language=language, beam_size=1, temperature=0.0,
+                                          condition_on_previous_text=False,
                                           vad_filter=False)
         kept = tuple(TranscriptSegment(s.text.strip(), float(s.start), float(s.end)) for s in segments
                      if s.text.strip() and s.no_speech_prob <= NO_SPEECH_PROBABILITY and s.end > s.start)

@@ -3,6 +3,7 @@
 import dataclasses
 import hashlib
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,6 +25,7 @@ from facemotion.text.recognition import (
 )
 
 TINY = "whisper-tiny.en"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "speech"
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +46,16 @@ def test_whisper_transcript_is_force_aligned_like_the_true_one(lj):
     told_times = {w: (s, e) for w, s, e in told.words}
     shared = [(s, told_times[w][0]) for w, s, _ in heard.words if w in told_times and words.count(w) == 1]
     assert shared and np.median([abs(a - b) for a, b in shared]) <= 0.02
+
+
+def test_whisper_gives_the_same_transcript_on_every_call():
+    """Time-reversed speech fails greedy decoding's checks: faster-whisper's default temperature fallback then
+    samples, and gave three different transcripts in three calls; facemotion decodes at temperature 0 only."""
+    from facemotion.audio.io import load_audio
+
+    reversed_speech = load_audio(FIXTURES / "arctic_a0007.wav")[::-1].copy()
+    transcripts = {recognition.transcribe(reversed_speech, "whisper", "en") for _ in range(3)}
+    assert len(transcripts) == 1
 
 
 def test_whisper_base_detects_english_and_closes_the_lips(lj):
