@@ -184,13 +184,22 @@ def _pcm16(waveform: np.ndarray) -> bytes:
 
 def _decode(decoder, pcm: bytes) -> None:
     """Decode one utterance from fresh feature state: pocketsphinx otherwise carries its noise and
-    cepstral-mean estimates over from the previous utterance, and results depend on call history."""
+    cepstral-mean estimates over from the previous utterance, and results depend on call history.
+
+    Raises:
+        AlignmentError: pocketsphinx fails to end the utterance (its RuntimeError "Failed to stop utterance
+            processing": the phone-level pass finds no path through the words of the first pass, seen on a
+            mis-heard transcript of synthetic speech); the decoder is usable again afterwards.
+    """
     decoder.reinit_feat()
     decoder.start_utt()
     try:
         decoder.process_raw(pcm, full_utt=True)
     finally:
-        decoder.end_utt()
+        try:
+            decoder.end_utt()
+        except RuntimeError as error:
+            raise AlignmentError(f"pocketsphinx: {error}") from error
 
 
 def _phone_label(name: str) -> str:

@@ -261,3 +261,25 @@ def test_a_wrong_passage_is_recognised_and_the_rest_aligned(lj):
     shifts = np.abs([a.start - b.start for a, b in zip(kept, reference)])
     assert np.median(shifts) < 0.011 and np.max(shifts) < 0.06  # measured 0 and 0.05 (F-T of "crafts")
 
+
+
+def test_a_phone_pass_pocketsphinx_cannot_end_falls_back_to_phone_recognition():
+    """Whisper base heard "The pearl was worn in a thin silver ring." (eSpeak NG, en-GB-x-gbcwmd) as the text below;
+    aligning it made pocketsphinx's phone-level pass fail to end its utterance, a RuntimeError that crashed the
+    take. That stretch is now phone-recognised, with the usual warning, and the rest aligned."""
+    speech = Path(__file__).resolve().parents[1] / "fixtures" / "speech" / "espeak_h08-09_en-GB-x-gbcwmd.flac"
+    waveform, rate = sf.read(speech, dtype="float32")
+    segments = phonemes_for(waveform, "The Pearl of Warning has been sailed very eng.", rate)
+    assert segments[0].start == 0.0 and segments[-1].end == pytest.approx(waveform.size / rate)
+    assert all(a.end == b.start for a, b in zip(segments, segments[1:]))
+
+
+def test_pocketsphinx_failing_to_end_an_utterance_is_an_alignment_error():
+    class Decoder:  # pocketsphinx's Decoder where ps_end_utt fails
+        reinit_feat = start_utt = process_raw = staticmethod(lambda *args, **kwargs: None)
+
+        def end_utt(self):
+            raise RuntimeError("Failed to stop utterance processing")
+
+    with pytest.raises(AlignmentError, match="Failed to stop utterance processing"):
+        alignment._decode(Decoder(), b"\0\0")
