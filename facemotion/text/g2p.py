@@ -105,8 +105,11 @@ def normalise_transcript(text: str) -> list[str]:
         The words in reading order; empty when the text has no spoken word.
     """
     plain = _plain_words(text)
-    if plain is not None:
-        return plain
+    return _gruut_words(text) if plain is None else plain
+
+
+def _gruut_words(text: str) -> list[str]:
+    """The words of :func:`normalise_transcript` by gruut's own normalisation."""
     words = []
     for sentence in sentences(text, lang=LANGUAGE, phonemes=False, pos=False):
         for token in sentence:

@@ -4,8 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from facemotion.text.g2p import IPA_TO_ARPABET, LANGUAGE, ipa_to_arpabet, normalise_transcript, pronounce
-from facemotion.text.lexicons import sentences
+from facemotion.text.g2p import IPA_TO_ARPABET, _gruut_words, ipa_to_arpabet, normalise_transcript, pronounce
 from facemotion.text.phonemes import ARPABET
 
 
@@ -64,13 +63,6 @@ def test_normalise_transcript_of_nothing_is_empty():
 REPOSITORY = Path(__file__).resolve().parents[2]
 TRANSCRIPTS = sorted([REPOSITORY / "assets" / "samples" / "LJ001-0001.txt",
                       *(REPOSITORY / "tests" / "fixtures" / "speech").glob("*.txt")])
-
-
-def _gruut_words(text: str) -> list[str]:
-    """The words gruut's own normalisation gives, as :func:`normalise_transcript` reads them."""
-    keys = [token.text.lower().replace("’", "'") for sentence in sentences(text, lang=LANGUAGE, phonemes=False, pos=False)
-            for token in sentence if token.is_spoken]
-    return [key.strip("'") for key in keys if key.strip("'")]
 
 
 @pytest.mark.parametrize("text", [
