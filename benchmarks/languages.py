@@ -17,7 +17,8 @@ Whisper either told the language (``--language``) or detecting it:
 - ``align``: forced alignment across languages with pocketsphinx's English model, through the nearest English
   phones of each IPA phone (:func:`facemotion.text.alignment.phonemes_for` with ``language``; what facemotion
   ships). Without a transcript, Whisper's text in one piece, as
-  :func:`facemotion.text.recognition.recognize_speech` aligns a clip of one sentence.
+  :func:`facemotion.text.recognition.recognize_speech` aligns a clip of one sentence, with the bilabials hama hears
+  that the words lack put in, as it does (:mod:`facemotion.text.heard_bilabials`).
 - ``ctc``: CTC forced alignment of the same IPA phones to hama's phone posteriors (Viterbi over hama's 191 IPA
   tokens, each phone scored by the tokens of its nearest English phones and its own symbol), timed as hama's
   recogniser times its emissions.
@@ -60,6 +61,7 @@ from facemotion.pipelines.speech_to_face import SpeechToFace
 from facemotion.text import alignment
 from facemotion.text.alignment import SAMPLE_RATE, NoWordsError, phonemes_for
 from facemotion.text.hama_phones import Emission, hama_log_probs, hama_model, timed_emissions, to_arpabet
+from facemotion.text.heard_bilabials import heard_bilabials, with_heard_bilabials
 from facemotion.text.ipa import NEAREST_ENGLISH, ipa_phones
 from facemotion.text.languages import Word, pronounce_transcript
 from facemotion.text.phonemes import SILENCE, PhonemeSegment
@@ -358,7 +360,10 @@ def method_phonemes(method: str, given: str, clip: dict, analysis: SpeechAnalysi
         return None
     try:
         if method == "align":
-            return phonemes_for(waveform, text, recognize=fallback_phones, language=language)
+            aligned = phonemes_for(waveform, text, recognize=fallback_phones, language=language)
+            if given == "transcript":
+                return aligned
+            return with_heard_bilabials(aligned, heard_bilabials(waveform), language)
         return ctc_align(waveform, pronounce_transcript(text, language))
     except ValueError:  # no word pronounced (NoWordsError)
         return hama

@@ -18,7 +18,7 @@ import numpy as np
 
 from facemotion.face_models.names import ARKIT_INDEX
 from facemotion.motion.keymotion import KeyMotions
-from facemotion.text.visemes import BILABIAL_VISEME
+from facemotion.text.visemes import BILABIAL_VISEME, SILENCE_VISEME
 
 LIP_OPENING_CHANNELS: tuple[str, ...] = (
     "mouthFunnel", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft", "mouthUpperUpRight",
@@ -37,10 +37,17 @@ class ClosureSettings:
         ramp_s: seconds over which the closure fades in before and out after a bilabial, >= 0.
         jaw_raise: fraction of ``jawOpen`` taken away at full closure, in [0, 1] (the jaw rises for a
             bilabial; the lips press together over what remains).
+        pause_hold_s: a pause (``sil`` key) of at most this many seconds next to a bilabial keeps the lips
+            closed throughout, >= 0 (0: never). Lips that close for /p b m/ stay together into a short pause
+            after it (a final stop is often unreleased) and close ahead of one after a short pause; without the
+            hold, the neighbours' poses blended into a short pause part the lips, and a bilabial timed a frame
+            early or late (its closure inside the pause) shows open lips. Longer pauses rest the face (closed lips
+            on the default head) anyway.
     """
 
     ramp_s: float = 0.05
     jaw_raise: float = 0.5
+    pause_hold_s: float = 0.3
 
 
 def blend_key_motions(keys: KeyMotions, n_frames: int, fps: float) -> np.ndarray:
@@ -74,20 +81,32 @@ def blend_key_motions(keys: KeyMotions, n_frames: int, fps: float) -> np.ndarray
 def lip_closure(keys: KeyMotions, n_frames: int, fps: float, settings: ClosureSettings) -> np.ndarray:
     """How closed the lips must be at each frame, from the bilabial keys.
 
-    The closure is 1 at every frame within half a frame of a bilabial's span (so at least one frame of
-    every bilabial, however short) and fades linearly to 0 over ``settings.ramp_s``.
+    The closure is 1 at every frame within half a frame of a bilabial's span, widened over a pause of at most
+    ``settings.pause_hold_s`` right before or after it (so at least one frame of every bilabial, however short),
+    and fades linearly to 0 over ``settings.ramp_s``.
 
     Returns:
         (T,) float32 closure in [0, 1].
     """
     times = np.arange(n_frames) / fps
     closure = np.zeros(n_frames, np.float64)
-    bilabial = np.array([v == BILABIAL_VISEME for v in keys.visemes], bool)
-    for start, end in zip(keys.starts[bilabial], keys.ends[bilabial]):
+    for start, end in _closed_spans(keys, settings.pause_hold_s):
         distance = np.maximum(np.maximum(start - times, times - end), 0.0) - 0.5 / fps
         ramp = np.clip(1.0 - distance / max(settings.ramp_s, 1e-9), 0.0, 1.0)
         np.maximum(closure, np.where(distance <= 0, 1.0, ramp), out=closure)
     return closure.astype(np.float32)
+
+
+def _closed_spans(keys: KeyMotions, pause_hold_s: float) -> list[tuple[float, float]]:
+    """``(start, end)`` seconds of each bilabial key, widened over the ``sil`` key right before or after it when that
+    pause lasts at most ``pause_hold_s`` seconds."""
+    def short_pause(k: int) -> bool:
+        return 0 <= k < len(keys) and keys.visemes[k] == SILENCE_VISEME \
+            and keys.ends[k] - keys.starts[k] <= pause_hold_s
+
+    return [(keys.starts[k - 1] if short_pause(k - 1) else keys.starts[k],
+             keys.ends[k + 1] if short_pause(k + 1) else keys.ends[k])
+            for k in np.flatnonzero([v == BILABIAL_VISEME for v in keys.visemes])]
 
 
 def close_lips(weights: np.ndarray, closure: np.ndarray, settings: ClosureSettings) -> np.ndarray:

