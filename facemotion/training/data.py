@@ -13,7 +13,7 @@ from facemotion.expression.emotion import EMOTIONS, compose_emotion
 from facemotion.motion.keymotion import KeyMotions, key_motions
 from facemotion.motion.transformer import KeyMotionTokens
 from facemotion.text.phonemes import PhonemeSegment
-from facemotion.text.recognition import phones_in_spans
+from facemotion.text.recognition import PHONETIC, recognize_speech
 from facemotion.text.visemes import VisemeTable, load_viseme_table
 from facemotion.timing import frame_features
 
@@ -75,9 +75,13 @@ def prepare_takes(
     return takes
 
 
-def recognized_phonemes(audio: np.ndarray) -> list[PhonemeSegment]:
-    """Phones recognised (English ARPAbet recogniser, any language) in the voice activity of (S,) 16 kHz speech."""
-    return phones_in_spans(audio, speech_spans(audio))
+def recognized_phonemes(audio: np.ndarray, recognizer: str = PHONETIC,
+                        language: str | None = None) -> list[PhonemeSegment]:
+    """Phones of (S,) float32 16 kHz speech as inference recognises them without a transcript
+    (:func:`~facemotion.text.recognition.recognize_speech` in its voice activity): by default pocketsphinx's English
+    phones (ARPAbet, any language); with a Whisper ``recognizer``, its transcript in ``language`` (None: detected)
+    aligned. Raises ValueError for an unknown recogniser or language."""
+    return list(recognize_speech(audio, speech_spans(audio), recognizer, language).phonemes)
 
 
 class MotionWindows(torch.utils.data.Dataset):

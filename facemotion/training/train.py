@@ -43,7 +43,8 @@ from facemotion.lipreading.sync_data import SyncTake, render_take
 from facemotion.lipreading.train_sync import SyncTrainingConfig, SyncWindows, collate_pairs, new_sync_expert
 from facemotion.motion.speech_motion import SpeechMotionConfig, SpeechMotionModel
 from facemotion.motion.windows import take_features
-from facemotion.text.recognition import cache_dir
+from facemotion.text.languages import check_language
+from facemotion.text.recognition import RECOGNIZERS, cache_dir
 from facemotion.text.visemes import load_viseme_table
 from facemotion.timing import window_frames
 from facemotion.training.data import (
@@ -89,6 +90,10 @@ class DataConfig:
         key_dropout: probability of a window without key motions.
         emotion_augment: lay FACS emotions over neutral ARKit speech.
         recognize_phonemes: key motions from recognised phones (False: audio only).
+        recognizer: the recogniser of those phones, a name of :data:`facemotion.text.recognition.RECOGNIZERS`:
+            ``phonetic`` (pocketsphinx's English phones, in any language) or a Whisper one (its transcript in the
+            speech's language, aligned: the phones inference uses without a transcript).
+        language: ISO 639-1 code Whisper transcribes in; None lets it detect the language.
         num_workers: data-loader worker processes.
         teaching: stage ``motion`` on ARKit data: the English evaluation set's folder
             (``datasets/make_english_eval.py``), whose tuning split joins the training takes as English teaching
@@ -107,6 +112,8 @@ class DataConfig:
     key_dropout: float = 0.3
     emotion_augment: bool = True
     recognize_phonemes: bool = True
+    recognizer: str = "phonetic"
+    language: str | None = None
     num_workers: int = 0
     teaching: str | None = None
     teaching_fraction: float = 0.5
@@ -117,6 +124,10 @@ class DataConfig:
             raise ValueError(f"data.teaching_fraction must be in (0, 1), got {self.teaching_fraction}")
         if self.dataset not in DATASET_SPLITS:
             raise ValueError(f"data.dataset must be one of {tuple(DATASET_SPLITS)}, got {self.dataset!r}")
+        if self.recognizer not in RECOGNIZERS:
+            raise ValueError(f"data.recognizer must be one of {tuple(RECOGNIZERS)}, got {self.recognizer!r}")
+        if self.language is not None:
+            check_language(self.language)
         if self.dataset == "mead" and (self.train or self.validation):
             raise ValueError("data.train, data.validation: MEAD trains on every sequence under data.root; give none")
 
@@ -323,7 +334,8 @@ def _motion_takes(config: TrainingConfig, model: SpeechMotionModel) -> tuple[lis
     check_clips_fit(model, train_clips + validation_clips, len(styles))
     cache = joblib.Memory(cache_dir() / "training", verbose=0)
     recognize = config.data.recognize_phonemes and config.stage == "motion"
-    phonemes_of = cache.cache(recognized_phonemes) if recognize else (lambda audio: None)
+    phonemes_of = (functools.partial(cache.cache(recognized_phonemes), recognizer=config.data.recognizer,
+                                     language=config.data.language) if recognize else (lambda audio: None))
     teaching = teaching_takes(config.data.teaching, model.fps) if config.data.teaching is not None else []
     # key motions posed with the table the model already carries (fine-tuning), else the shipped one; the model
     # keeps it, and save_pretrained writes it to the folder (visemes.yaml) for inference

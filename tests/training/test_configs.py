@@ -50,6 +50,8 @@ def test_the_lip_reading_experiment_fine_tunes_the_default_recipe_without_its_va
     (["trainer.save_dtype=int8"], "trainer.save_dtype must be one of"),
     (["data.dataset=voca"], "data.dataset must be one of"),
     (["data.dataset=mead"], "MEAD trains on every sequence"),
+    (["data.recognizer=whisper-large"], "data.recognizer must be one of"),
+    (["data.language=xx"], "language 'xx'"),
     (["stage=prior", "prior_checkpoint=null", "init_checkpoint=../runs/x"], "stage 'motion' only"),
 ])
 def test_a_bad_value_is_one_line_naming_the_file_and_the_key(overrides, message):
