@@ -75,7 +75,7 @@ RECOGNIZERS: dict[str, tuple[Recognizer, bool]] = {
     "phonetic (pocketsphinx all-phone)": (lambda w, spans: phones_in_spans(w, spans), True),
     "hama (IPA CTC, greedy)": (lambda w, spans: list(hama_phonemes(w).phonemes), False),
     "whisper-tiny.en + alignment": (_whisper("whisper-tiny.en"), True),
-    "whisper base + alignment": (_whisper("whisper"), True),
+    "whisper base + alignment": (_whisper("whisper-base"), True),
 }
 """Row label -> (recogniser, whether it needs Silero VAD's spans)."""
 
@@ -132,7 +132,7 @@ def warm_up(waveform: np.ndarray, spans) -> dict[str, float]:
     for label, (run, _) in RECOGNIZERS.items():
         start = time.perf_counter()
         if "whisper base" in label:
-            whisper_model("whisper")
+            whisper_model("whisper-base")
         elif "tiny" in label:
             whisper_model("whisper-tiny.en")
         elif "hama" in label:

@@ -43,8 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      "recognised (--recognizer)")
     text.add_argument("--transcript", type=Path, help="a UTF-8 text file holding the transcript")
     animate.add_argument("--recognizer", default="whisper",
-                         help="without a transcript: whisper (Whisper base, then forced alignment; default), "
-                              "whisper-tiny.en (faster, English only), phonetic (pocketsphinx phones) "
+                         help="without a transcript: whisper (default: Whisper base detects the language and "
+                              "transcribes, English by Whisper tiny.en; then forced alignment), whisper-base (base "
+                              "in every language), whisper-tiny.en (English only), phonetic (pocketsphinx phones) "
                               "or hama (hama's phone recogniser)")
     animate.add_argument("--language", help="the speech's language, ISO 639-1 (en, fr, ja, ...; an unsupported code "
                                             "lists the supported ones; default: the transcript's, or detected by "

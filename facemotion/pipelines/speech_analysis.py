@@ -27,6 +27,7 @@ from facemotion.text.recognition import (
     fallback_phones,
     phone_recognizer,
     recognize_speech,
+    transcribing_recognizer,
     whisper_model,
 )
 
@@ -96,7 +97,7 @@ def analyse_speech(
     info = audio_info(speech)
     phones = phone_recognizer(recognizer)
     if transcript is None and phones is None:
-        whisper_model(recognizer)  # a missing or altered checkpoint fails here, before the work
+        whisper_model(transcribing_recognizer(recognizer, language))  # a bad checkpoint fails before the work
     elif transcript is None:
         phones.load()
     if transcript is not None and info.duration > MAX_ALIGN_SECONDS:

@@ -43,8 +43,8 @@ class SpeechToFace:
         closure: how the lips close on bilabials (both kinds of motion).
         recognizer: where the phonemes of speech without a transcript come from, a name of
             :data:`~facemotion.text.recognition.RECOGNIZERS`: Whisper's transcript force-aligned (``"whisper"``,
-            the default; ``"whisper-tiny.en"``) or phone recognition (pocketsphinx's ``"phonetic"``, hama's
-            ``"hama"``).
+            the default: base detects the language, tiny.en transcribes English; ``"whisper-base"``,
+            ``"whisper-tiny.en"``) or phone recognition (pocketsphinx's ``"phonetic"``, hama's ``"hama"``).
         performance: which behaviours of the performance layer play, and how large
             (:class:`~facemotion.expression.performance.PerformanceSettings`; all by default); None for none: the
             face outside the mouth then stays as the motion leaves it, the head still.
@@ -175,8 +175,8 @@ def animate(
             the procedural motion lays the emotion's FACS recipe over the speech.
         model: folder of a model trained with ``facemotion train`` (learned motion only); default: the shipped
             one, trained on the FACEGOOD captures.
-        recognizer: without a transcript, ``"whisper"`` (default), ``"whisper-tiny.en"``, ``"phonetic"`` or ``"hama"``
-            (:data:`~facemotion.text.recognition.RECOGNIZERS`); a transcript always wins.
+        recognizer: without a transcript, ``"whisper"`` (default), ``"whisper-base"``, ``"whisper-tiny.en"``,
+            ``"phonetic"`` or ``"hama"`` (:data:`~facemotion.text.recognition.RECOGNIZERS`); a transcript always wins.
         performance: the performance layer's behaviours and scale (blinks, gaze, brows, head motion, breathing: all
             by default); None for none.
         seed: its random seed, an integer >= 0.

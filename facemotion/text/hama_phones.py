@@ -33,6 +33,7 @@ Long audio is decoded in pieces of at most :data:`PIECE_SECONDS`, cut in their q
 span of voice activity on its own (the ``"hama"`` recogniser of :mod:`facemotion.text.recognition`).
 """
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -71,6 +72,8 @@ Speech clips, decoding the spans alone gave 14.1 % phone errors, with this conte
 
 MIN_PIECE_SAMPLES = 2 * FRAME_SAMPLES
 """A piece shorter than this (40 ms) is not decoded: it is a pause."""
+
+_LOCK = threading.Lock()
 
 EXTRA_IPA_TO_ARPABET: dict[str, str] = {
     # symbols hama emits that are not in gruut's US English inventory (IPA_TO_ARPABET)
@@ -132,10 +135,11 @@ def hama_log_probs(waveform: np.ndarray) -> np.ndarray:
     _check_waveform(waveform)
     model = hama_model()
     samples = np.clip(waveform, -1.0, 1.0)[None]
-    log_probs, lengths = model.session.run(
-        [model._log_probs_output_name, model._out_lengths_output_name],
-        {model._waveform_input_name: samples,
-         model._waveform_lengths_input_name: np.array([samples.shape[1]], np.int64)})
+    with _LOCK:  # one decoding at a time: threads share the session (facemotion.text.recognition runs one aside)
+        log_probs, lengths = model.session.run(
+            [model._log_probs_output_name, model._out_lengths_output_name],
+            {model._waveform_input_name: samples,
+             model._waveform_lengths_input_name: np.array([samples.shape[1]], np.int64)})
     return np.asarray(log_probs[0, : int(np.asarray(lengths).reshape(-1)[0])], np.float32)
 
 

@@ -12,6 +12,7 @@ tuning split (220 -> 226 of 228 /p b m/ closed, 12 -> 16 of 851 vowels of 60 ms 
 the held-out split only reported (``benchmarks/README.md``).
 """
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -37,7 +38,7 @@ TOLERANCE_SECONDS = 0.06
 at 30 fps); 0.02 and 0.1 gave the same closures on the tuning split."""
 
 
-def heard_bilabials(waveform: np.ndarray) -> list[PhonemeSegment]:
+def heard_bilabials(waveform: np.ndarray, stop: threading.Event | None = None) -> list[PhonemeSegment]:
     """The bilabials hama hears: one segment per run of frames whose bilabial probability reaches
     :data:`BILABIAL_PROBABILITY`, named after the likeliest bilabial of the run.
 
@@ -47,6 +48,7 @@ def heard_bilabials(waveform: np.ndarray) -> list[PhonemeSegment]:
 
     Args:
         waveform: (S,) float32 mono speech at 16 kHz.
+        stop: once set (by another thread), decoding ends after the current piece, with what was heard so far.
 
     Returns:
         ARPAbet segments ``P``, ``B`` or ``M`` in time order, seconds from the start of ``waveform``, ``word=None``;
@@ -61,6 +63,8 @@ def heard_bilabials(waveform: np.ndarray) -> list[PhonemeSegment]:
     heard = []
     cuts = cut_points(waveform, int(PIECE_SECONDS * SAMPLE_RATE))
     for first, last in zip(cuts[:-1], cuts[1:]):
+        if stop is not None and stop.is_set():
+            break
         if last - first < MIN_PIECE_SAMPLES:
             continue
         probabilities = np.exp(hama_log_probs(waveform[first:last])[:, ids])

@@ -1,5 +1,6 @@
 """Bilabials heard by hama's phone recogniser, put into recognised words that lack them."""
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -81,3 +82,9 @@ def test_a_misheard_word_still_closes_the_lips(speech_clips, monkeypatch):
 @pytest.mark.parametrize("seconds", [0.0, 0.01])
 def test_too_short_or_empty_audio_hears_nothing(seconds):
     assert heard_bilabials(np.zeros(int(seconds * 16000), np.float32)) == []
+
+
+def test_a_stopped_search_ends_before_the_next_piece():
+    stop = threading.Event()
+    stop.set()
+    assert heard_bilabials(load_audio(FIXTURES / "ljspeech_minute.flac"), stop) == []

@@ -58,6 +58,23 @@ def test_whisper_gives_the_same_transcript_on_every_call():
     assert len(transcripts) == 1
 
 
+@pytest.mark.parametrize(("clip", "recognizer", "language", "asked", "heard"), [
+    ("arctic_a0007.wav", "whisper", None, ["whisper", "whisper-tiny.en"], "en"),  # base detects, tiny.en transcribes
+    ("arctic_a0007.wav", "whisper", "en", ["whisper-tiny.en"], "en"),
+    ("arctic_a0007.wav", "whisper-base", None, ["whisper-base"], "en"),
+    ("languages/de.flac", "whisper", "de", ["whisper"], "de"),
+])
+def test_english_speech_is_transcribed_by_tiny_en(clip, recognizer, language, asked, heard, monkeypatch):
+    from facemotion.audio.io import load_audio
+
+    models = []
+    load = recognition.whisper_model
+    monkeypatch.setattr(recognition, "whisper_model", lambda name: models.append(name) or load(name))
+    transcription = recognition.transcribe(load_audio(FIXTURES / clip), recognizer, language)
+    assert models == asked and transcription.language == heard and transcription.segments
+    assert 0.5 < transcription.language_probability <= 1.0
+
+
 def test_whisper_base_detects_english_and_closes_the_lips(lj):
     path, text = lj
     animation = animate(path, recognizer="whisper")
