@@ -75,7 +75,7 @@ def test_english_speech_is_transcribed_by_tiny_en(clip, recognizer, language, as
     assert 0.5 < transcription.language_probability <= 1.0
 
 
-def test_whisper_base_detects_english_and_closes_the_lips(lj):
+def test_whisper_detects_english_and_closes_the_lips(lj):
     path, text = lj
     animation = animate(path, recognizer="whisper")
     assert animation.language == "en"
