@@ -34,7 +34,7 @@ span of voice activity on its own (the ``"hama"`` recogniser of :mod:`facemotion
 """
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
@@ -240,6 +240,24 @@ def timed_emissions(emissions: Sequence[Emission], n_frames: int, duration: floa
     return tuple(phonemes)
 
 
+def hama_pieces(waveform: np.ndarray) -> Iterator[tuple[int, int, np.ndarray | None]]:
+    """Long audio decoded a piece at a time: pieces of at most :data:`PIECE_SECONDS`, each cut in the quietest 250 ms
+    of the last third of its piece (:func:`~facemotion.text.alignment.cut_points`).
+
+    Yields:
+        ``(first, last, log_probs)``: the piece's samples [first, last) and its :func:`hama_log_probs`, None for a
+        piece shorter than :data:`MIN_PIECE_SAMPLES` (a pause, not decoded). Lazily: a caller may stop between pieces.
+
+    Raises:
+        ValueError: for a waveform that is not 1-D finite float32.
+        ModuleNotFoundError: as :func:`hama_model`.
+    """
+    _check_waveform(waveform)
+    cuts = cut_points(waveform, int(PIECE_SECONDS * SAMPLE_RATE))
+    for first, last in zip(cuts[:-1], cuts[1:]):
+        yield first, last, hama_log_probs(waveform[first:last]) if last - first >= MIN_PIECE_SAMPLES else None
+
+
 def hama_phonemes(waveform: np.ndarray) -> HamaPhones:
     """Phones of speech recognised by hama, as contiguous ARPAbet segments (see the module docstring).
 
@@ -257,19 +275,17 @@ def hama_phonemes(waveform: np.ndarray) -> HamaPhones:
         ValueError: for a waveform that is not 1-D finite float32.
         ModuleNotFoundError: as :func:`hama_model`.
     """
-    _check_waveform(waveform)
-    cuts = cut_points(waveform, int(PIECE_SECONDS * SAMPLE_RATE))
     phonemes: list[PhonemeSegment] = []
     ipa: list[str] = []
     dropped: list[str] = []
-    for first, last in zip(cuts[:-1], cuts[1:]):
+    model = hama_model()
+    for first, last, log_probs in hama_pieces(waveform):
         start, end = first / SAMPLE_RATE, last / SAMPLE_RATE
-        if last - first < MIN_PIECE_SAMPLES:
+        if log_probs is None:
             if last > first:
                 phonemes.append(PhonemeSegment(SILENCE, start, end))
             continue
-        model = hama_model()
-        piece = decode(hama_log_probs(waveform[first:last]), model.decoder_tokens, model.blank_id, end - start)
+        piece = decode(log_probs, model.decoder_tokens, model.blank_id, end - start)
         phonemes += [PhonemeSegment(p.phone, p.start + start, p.end + start) for p in piece.phonemes]
         ipa += piece.ipa
         dropped += piece.dropped

@@ -18,13 +18,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from facemotion.text.alignment import cut_points
-from facemotion.text.hama_phones import (FRAME_SECONDS, MIN_PIECE_SAMPLES, PIECE_SECONDS, SAMPLE_RATE, SHIFT_SECONDS,
-                                         hama_log_probs, hama_model)
-from facemotion.text.ipa import ipa_viseme, is_ipa_phone
+from facemotion.text.hama_phones import FRAME_SECONDS, SAMPLE_RATE, SHIFT_SECONDS, hama_model, hama_pieces
 from facemotion.text.languages import ENGLISH
 from facemotion.text.phonemes import PhonemeSegment
-from facemotion.text.visemes import BILABIAL_VISEME
+from facemotion.text.visemes import BILABIAL_VISEME, load_viseme_table
 
 BILABIAL_TOKENS: dict[str, str] = {"p": "P", "pʰ": "P", "p͈": "P", "b": "B", "ɓ": "B", "m": "M"}
 """hama's tokens of bilabial stops and nasals -> their ARPAbet phone (``pʰ``, ``p͈``: Korean aspirated and tense /p/)."""
@@ -45,7 +42,7 @@ def heard_bilabials(waveform: np.ndarray, stop: threading.Event | None = None) -
 
     Timed as hama's phones are (:mod:`facemotion.text.hama_phones`): the run's frames, a frame earlier at the start
     (CTC emits a stop at its burst, after the closure), all moved :data:`~facemotion.text.hama_phones.SHIFT_SECONDS`
-    earlier. Long audio is decoded in pieces of at most :data:`~facemotion.text.hama_phones.PIECE_SECONDS`.
+    earlier. Long audio is decoded in pieces (:func:`~facemotion.text.hama_phones.hama_pieces`).
 
     Args:
         waveform: (S,) float32 mono speech at 16 kHz.
@@ -62,13 +59,12 @@ def heard_bilabials(waveform: np.ndarray, stop: threading.Event | None = None) -
     tokens = hama_model().decoder_tokens
     ids = [tokens.index(token) for token in BILABIAL_TOKENS]
     heard = []
-    cuts = cut_points(waveform, int(PIECE_SECONDS * SAMPLE_RATE))
-    for first, last in zip(cuts[:-1], cuts[1:]):
+    for first, _, log_probs in hama_pieces(waveform):
         if stop is not None and stop.is_set():
             break
-        if last - first < MIN_PIECE_SAMPLES:
+        if log_probs is None:
             continue
-        probabilities = np.exp(hama_log_probs(waveform[first:last])[:, ids])
+        probabilities = np.exp(log_probs[:, ids])
         on = np.concatenate([[False], probabilities.sum(axis=1) >= BILABIAL_PROBABILITY, [False]])
         starts, ends = np.flatnonzero(on[1:] & ~on[:-1]), np.flatnonzero(on[:-1] & ~on[1:])
         for start, end in zip(starts, ends):
@@ -81,8 +77,8 @@ def heard_bilabials(waveform: np.ndarray, stop: threading.Event | None = None) -
 
 def with_heard_bilabials(phonemes: Sequence[PhonemeSegment], heard: Sequence[PhonemeSegment],
                          language: str = ENGLISH) -> list[PhonemeSegment]:
-    """``phonemes`` with each heard bilabial that none of their bilabials (nor one put in before it) comes within
-    :data:`TOLERANCE_SECONDS` of.
+    """``phonemes`` with each heard bilabial that none of their bilabials (phones of the shipped viseme table's ``PP``:
+    /p b m/, IPA also β, pf), nor one put in before it, comes within :data:`TOLERANCE_SECONDS` of.
 
     A bilabial put in takes its time from the segments it overlaps (cut short or split around it, keeping their
     words); it has no word. Linear in the number of segments (a take of an hour has some 40 000).
@@ -96,7 +92,8 @@ def with_heard_bilabials(phonemes: Sequence[PhonemeSegment], heard: Sequence[Pho
     Returns:
         Segments in time order, covering what ``phonemes`` covered.
     """
-    own = [s for s in phonemes if _is_bilabial(s.phone)]
+    table = load_viseme_table()
+    own = [s for s in phonemes if table.viseme(s.phone) == BILABIAL_VISEME]
     starts, ends = np.array([s.start for s in own]), np.array([s.end for s in own])
     added: list[PhonemeSegment] = []
     for bilabial in heard:
@@ -107,11 +104,6 @@ def with_heard_bilabials(phonemes: Sequence[PhonemeSegment], heard: Sequence[Pho
         phone = bilabial.phone if language == ENGLISH else bilabial.phone.lower()
         added.append(PhonemeSegment(phone, bilabial.start, bilabial.end))
     return sorted(_cut(phonemes, added) + added, key=lambda s: s.start)
-
-
-def _is_bilabial(phone: str) -> bool:
-    """Whether an ARPAbet or inventory IPA phone closes the lips (its viseme is ``PP``: /p b m/, IPA also β, pf)."""
-    return phone in ("P", "B", "M") or (is_ipa_phone(phone) and ipa_viseme(phone) == BILABIAL_VISEME)
 
 
 def _cut(phonemes: Sequence[PhonemeSegment], spans: Sequence[PhonemeSegment]) -> list[PhonemeSegment]:
