@@ -60,12 +60,12 @@ from facemotion.pipelines.speech_analysis import SpeechAnalysis, analyse_speech
 from facemotion.pipelines.speech_to_face import SpeechToFace
 from facemotion.text import alignment
 from facemotion.text.alignment import SAMPLE_RATE, NoWordsError, phonemes_for
-from facemotion.text.hama_phones import Emission, hama_log_probs, hama_model, timed_emissions, to_arpabet
+from facemotion.text.ctc_alignment import ctc_align
 from facemotion.text.heard_bilabials import heard_bilabials, with_heard_bilabials
 from facemotion.text.ipa import NEAREST_ENGLISH, ipa_phones
-from facemotion.text.languages import Word, pronounce_transcript
+from facemotion.text.languages import pronounce_transcript
 from facemotion.text.phonemes import SILENCE, PhonemeSegment
-from facemotion.text.recognition import fallback_phones, whisper_model
+from facemotion.text.recognition import aligned_phonemes, fallback_phones, whisper_model
 
 OUT = Path(__file__).resolve().parents[1] / "out" / "languages"
 FPS = 30.0
@@ -244,65 +244,6 @@ def build(out: Path) -> list[dict]:
     return clips
 
 
-def ctc_align(waveform: np.ndarray, words: list[Word]) -> list[PhonemeSegment]:
-    """CTC forced alignment of the words' IPA phones to hama's phone log-probabilities (Viterbi, blank between
-    phones optional); each phone scored by the log-sum-exp of the tokens of its nearest English phones and of its
-    own symbol; timed by :func:`facemotion.text.hama_phones.timed_emissions`."""
-    log_probs = hama_log_probs(waveform)
-    model = hama_model()
-    labels = [(phone, word.text) for word in words for phone in word.phones]
-    scores = np.stack([np.logaddexp.reduce(log_probs[:, _candidates(phone, model.decoder_tokens)], axis=1)
-                       for phone, _ in labels], axis=1)
-    repeated = np.array([k > 0 and labels[k][0] == labels[k - 1][0] for k in range(len(labels))])
-    path = _ctc_viterbi(log_probs[:, model.blank_id], scores, repeated)
-    emissions = []
-    for k, (phone, word) in enumerate(labels):
-        frames = np.flatnonzero(path == 2 * k + 1)
-        emissions.append(Emission(phone, int(frames[0]), int(frames[-1]) + 1, word))
-    return list(timed_emissions(emissions, log_probs.shape[0], waveform.size / SAMPLE_RATE))
-
-
-def _candidates(phone: str, tokens: list[str]) -> list[int]:
-    english = set(NEAREST_ENGLISH[phone])
-    chosen = []
-    for i, token in enumerate(tokens):
-        try:
-            same = ipa_phones(token) == (phone,)
-        except ValueError:
-            same = False
-        if same or to_arpabet(token) in english:
-            chosen.append(i)
-    return chosen
-
-
-def _ctc_viterbi(blank: np.ndarray, scores: np.ndarray, repeated: np.ndarray) -> np.ndarray:
-    """Best CTC path: (T,) blank log-probs, (T, N) label log-probs, (N,) bool label k equals label k - 1 ->
-    (T,) state per frame (2k+1: label k; even: blank). Needs T >= N plus the repeats."""
-    n_frames, n_labels = scores.shape
-    n_states = 2 * n_labels + 1
-    emit = np.empty((n_frames, n_states))
-    emit[:, 0::2], emit[:, 1::2] = blank[:, None], scores
-    skip = np.zeros(n_states, bool)
-    skip[3::2] = ~repeated[1:]  # a label follows the previous one without a blank unless it repeats it
-    best = np.full(n_states, -np.inf)
-    best[:2] = emit[0, :2]
-    back = np.zeros((n_frames, n_states), np.int64)
-    states = np.arange(n_states)
-    for t in range(1, n_frames):
-        step = np.concatenate([[-np.inf], best[:-1]])
-        jump = np.where(skip, np.concatenate([[-np.inf, -np.inf], best[:-2]]), -np.inf)
-        moves = np.stack([best, step, jump])
-        choice = np.argmax(moves, axis=0)
-        best = moves[choice, states] + emit[t]
-        back[t] = states - choice
-    state = n_states - 1 if best[-1] >= best[-2] else n_states - 2
-    path = np.empty(n_frames, np.int64)
-    for t in range(n_frames - 1, -1, -1):
-        path[t] = state
-        state = back[t, state]
-    return path
-
-
 def whisper_transcript(waveform: np.ndarray, language: str | None, cache: dict, key: str) -> dict:
     """Whisper base's transcript of a clip, told ``language`` or detecting it (None), with word times:
     ``{"language", "text", "words": [[word, start, end], ...]}``; kept in ``cache`` under ``key``."""
@@ -360,11 +301,11 @@ def method_phonemes(method: str, given: str, clip: dict, analysis: SpeechAnalysi
         return None
     try:
         if method == "align":
-            aligned = phonemes_for(waveform, text, recognize=fallback_phones, language=language)
+            aligned = aligned_phonemes(waveform, text, language=language)
             if given == "transcript":
                 return aligned
             return with_heard_bilabials(aligned, heard_bilabials(waveform), language)
-        return ctc_align(waveform, pronounce_transcript(text, language))
+        return ctc_align(waveform, pronounce_transcript(text, language))[0]
     except ValueError:  # no word pronounced (NoWordsError)
         return hama
 
@@ -446,18 +387,43 @@ def print_scores(clips: list[dict], out: Path) -> None:
               f"wrong max {max(wrong):.1f} median {np.median(wrong):.1f}")
 
 
+def print_ctc_scores(clips: list[dict], out: Path) -> None:
+    """CTC deficit per phone of correct and wrong (every other sentence's) transcripts, tuning split, from which
+    :data:`facemotion.text.ctc_alignment.MAX_PHONE_DEFICIT` was chosen."""
+    print("\ntuning split: CTC alignment's deficit per phone (natural log; higher = fits worse)")
+    right, wrong = [], []
+    for language in SENTENCES:
+        chosen = [c for c in clips if c["language"] == language and c["split"] == "tuning"]
+        texts = sorted({c["text"] for c in chosen})
+        for clip in chosen:
+            waveform = sf.read(out / clip["audio"], dtype="float32")[0]
+            for text in texts:
+                try:
+                    deficit = ctc_align(waveform, pronounce_transcript(text, language))[1]
+                except ValueError:  # more phones than frames
+                    continue
+                (right if text == clip["text"] else wrong).append(deficit)
+    right, wrong = np.array(right), np.array(wrong)
+    print(f"  correct: {right.size}, max {right.max():.2f}, 95th percentile {np.percentile(right, 95):.2f}; "
+          f"wrong: {wrong.size}, min {wrong.min():.2f}, 5th percentile {np.percentile(wrong, 5):.2f}")
+    for threshold in np.arange(2.6, 3.8, 0.2):
+        print(f"  at {threshold:.1f}: correct above {np.sum(right > threshold)}, wrong at or below "
+              f"{np.sum(wrong <= threshold)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="held-out", choices=SPLITS)
     parser.add_argument("--languages", default=",".join(SENTENCES))
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--scores", action="store_true", help="acoustic fit of correct and wrong transcripts")
+    parser.add_argument("--ctc-scores", action="store_true", help="CTC fit of correct and wrong transcripts")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     started = time.perf_counter()
     clips = build(args.out)
-    if args.scores:
-        print_scores(clips, args.out)
+    if args.scores or args.ctc_scores:
+        (print_scores if args.scores else print_ctc_scores)(clips, args.out)
         return
     languages, methods = args.languages.split(","), args.methods.split(",")
     chosen = [c for c in clips if c["split"] == args.split and c["language"] in languages]

@@ -17,14 +17,14 @@ from tqdm.auto import tqdm
 from facemotion.audio.features import loudness_db, pitch_hz
 from facemotion.audio.io import AudioInfo, audio_info, iter_audio_blocks
 from facemotion.audio.vad import speech_spans
-from facemotion.text.alignment import MAX_ALIGN_SECONDS, phonemes_for
+from facemotion.text.alignment import MAX_ALIGN_SECONDS
 from facemotion.text.languages import choose_language
 from facemotion.text.phonemes import PhonemeSegment
 from facemotion.text.recognition import (
     DEFAULT_RECOGNIZER,
     RECOGNIZERS,
+    aligned_phonemes,
     check_recognizer_language,
-    fallback_phones,
     phone_recognizer,
     recognize_speech,
     transcribing_recognizer,
@@ -128,7 +128,7 @@ def analyse_speech(
             bar.update(round(min(offset + BLOCK_SECONDS, info.duration)) - bar.n)
     waveform = np.concatenate(blocks) if blocks else None
     if transcript is not None:
-        phonemes = phonemes_for(waveform, transcript, recognize=fallback_phones, language=language)
+        phonemes = aligned_phonemes(waveform, transcript, language=language)
     elif phones is None:
         recognized = recognize_speech(waveform, spans, recognizer, language)
         phonemes, language = list(recognized.phonemes), recognized.language

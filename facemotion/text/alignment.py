@@ -35,6 +35,12 @@ from facemotion.text.phonemes import ARPABET, SILENCE, PhonemeSegment
 PhoneRecognition = Callable[[np.ndarray], list[PhonemeSegment]]
 """A phone recogniser: (S,) float32 mono 16 kHz audio -> contiguous ARPAbet segments from 0 s, ``word=None``."""
 
+WordAlignment = Callable[[np.ndarray, list[Word]], list[PhonemeSegment] | None]
+"""Another aligner of words of other languages than English, for the passages that the English acoustic model does
+not fit: (S,) float32 mono 16 kHz audio and the words said -> contiguous segments from 0 s whose phones carry their
+word's text, or None when the words do not fit the audio either (e.g.
+:func:`facemotion.text.ctc_alignment.ctc_aligned`)."""
+
 SAMPLE_RATE = 16000
 """The sample rate in Hz of pocketsphinx's US English acoustic model."""
 
@@ -415,14 +421,16 @@ class _Fallback(NamedTuple):
 
 
 def _align_where_it_fits(waveform: np.ndarray, words: list[str], min_window_score: float,
-                         recognize: PhoneRecognition) -> tuple[list[_Span], list[_Fallback]]:
+                         recognize: PhoneRecognition,
+                         realign: WordAlignment | None) -> tuple[list[_Span], list[_Fallback]]:
     """Forced alignment, with phone recognition in the stretches whose words do not fit the audio.
 
     The whole transcript is aligned first (with :data:`WIDE_BEAM` when the default beams find no
     alignment, as they often do not when a passage is wrong); :func:`_pieces` localises the words that
     do not fit. The pieces that fit are aligned again on their own audio (so that the missing or wrong words next to
     them pull no phone out of place) and kept if they now fit everywhere; the others, and any piece
-    that fails on its own, are phone-recognised by ``recognize`` and lose their words.
+    that fails on its own, are aligned by ``realign`` if given (and kept if it finds they fit), else
+    phone-recognised by ``recognize``, losing their words.
 
     Returns:
         Contiguous spans over the waveform's frames, and the stretches that fell back, in time order.
@@ -460,9 +468,19 @@ def _align_where_it_fits(waveform: np.ndarray, words: list[str], min_window_scor
                 reason = f"acoustic score {score:.1f} per frame over {MISMATCH_WINDOW_SECONDS:g} s, aligned alone"
             except AlignmentError as error:
                 reason = f"{error}, aligned alone"
-        result += _as_spans(recognize(audio), piece.start)
-        fallbacks.append(_Fallback(begin / SAMPLE_RATE, end / SAMPLE_RATE, piece.words, reason))
+        realigned = _realigned(audio, piece.words, realign)
+        result += _as_spans(realigned or recognize(audio), piece.start)
+        if realigned is None:
+            fallbacks.append(_Fallback(begin / SAMPLE_RATE, end / SAMPLE_RATE, piece.words, reason))
     return result, fallbacks
+
+
+def _realigned(waveform: np.ndarray, entries: list[str], realign: WordAlignment | None) -> list[PhonemeSegment] | None:
+    """``realign`` of the words of ``entries`` (dictionary entries of other languages than English), their phones'
+    words given as the entries; None without ``realign``, words or fit."""
+    if realign is None or not entries or any(entry not in _FOREIGN_WORDS for entry in entries):
+        return None
+    return realign(waveform, [Word(entry, _FOREIGN_WORDS[entry].phones) for entry in entries])
 
 
 def align(waveform: np.ndarray, transcript: str, sample_rate: int = SAMPLE_RATE,
@@ -602,7 +620,7 @@ def _recognised_spans(waveform: np.ndarray, offset: int) -> list[_Span]:
 
 def phonemes_for(waveform: np.ndarray, transcript: str | None = None, sample_rate: int = SAMPLE_RATE,
                  offset: float = 0.0, recognize: PhoneRecognition | None = None,
-                 language: str = ENGLISH) -> list[PhonemeSegment]:
+                 language: str = ENGLISH, realign: WordAlignment | None = None) -> list[PhonemeSegment]:
     """Phoneme segments of speech: aligned to the transcript if one is given, else recognised.
 
     Where the acoustic score shows that some words do not fit the audio (:data:`MIN_WINDOW_SCORE`,
@@ -613,7 +631,9 @@ def phonemes_for(waveform: np.ndarray, transcript: str | None = None, sample_rat
     :data:`MAX_UNFIT_SHARE` of the words do not fit) or the audio is longer than
     :data:`MAX_ALIGN_SECONDS`, a warning names the reason and :func:`recognize_phones` is used for all.
     A transcript in another language than English is aligned across languages (:func:`align`), its fit
-    judged by :data:`CROSS_LINGUAL_MIN_WINDOW_SCORE`.
+    judged by :data:`CROSS_LINGUAL_MIN_WINDOW_SCORE`; with ``realign``, the words of a stretch that does not fit
+    (or of the whole transcript, when its alignment fails as a whole) are aligned by ``realign`` instead, and
+    recognised only where those do not fit either.
 
     Args:
         waveform: (S,) float32 mono speech at 16 kHz, nominally in [-1, 1] (beyond saturates).
@@ -623,6 +643,8 @@ def phonemes_for(waveform: np.ndarray, transcript: str | None = None, sample_rat
         recognize: the phone recogniser of what cannot be aligned, ``(S,) float32 16 kHz -> contiguous segments
             from 0 s``; :func:`recognize_phones` (pocketsphinx all-phone) by default.
         language: ISO 639-1 code of the transcript, one of :data:`~facemotion.text.languages.LANGUAGES`.
+        realign: the :data:`WordAlignment` of passages of other languages than English that do not fit; None
+            recognises them.
 
     Returns:
         Contiguous segments covering [offset, offset + S / 16000] s, as :func:`align` or
@@ -644,9 +666,12 @@ def phonemes_for(waveform: np.ndarray, transcript: str | None = None, sample_rat
         try:
             if _is_silent(waveform):
                 raise AlignmentError("the audio is silent (peak below -60 dBFS)")
-            spans, fallbacks = _align_where_it_fits(waveform, words, min_window_score, recognize)
+            spans, fallbacks = _align_where_it_fits(waveform, words, min_window_score, recognize, realign)
         except AlignmentError as error:
             reason = str(error)
+            realigned = _realigned(waveform, words, realign)
+            if realigned is not None:
+                return _shifted(_segments(_as_spans(realigned, 0), waveform.size / sample_rate), offset)
         else:
             if fallbacks:
                 stretches = "; ".join(f"{offset + f.start:.2f}-{offset + f.end:.2f} s, "
@@ -662,9 +687,10 @@ def phonemes_for(waveform: np.ndarray, transcript: str | None = None, sample_rat
 
 
 def _as_spans(segments: list[PhonemeSegment], offset: int) -> list[_Span]:
-    """Contiguous segments from 0 s (as :func:`_segments` makes them) back to frame spans, ``offset`` frames on;
-    pocketsphinx's segments round-trip exactly, others land on the 10 ms frames."""
-    spans = [_Span(s.phone, None, offset + max(0, round((s.start - BOUNDARY_OFFSET) * FRAME_RATE)),
+    """Contiguous segments from 0 s (as :func:`_segments` makes them) back to frame spans, ``offset`` frames on,
+    their words taken as dictionary entries; pocketsphinx's segments round-trip exactly, others land on the 10 ms
+    frames."""
+    spans = [_Span(s.phone, s.word, offset + max(0, round((s.start - BOUNDARY_OFFSET) * FRAME_RATE)),
                    offset + round((s.end - BOUNDARY_OFFSET) * FRAME_RATE)) for s in segments]
     return [span for span in spans if span.end > span.start]
 

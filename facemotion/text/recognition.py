@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from facemotion.text.alignment import SAMPLE_RATE, NoWordsError, phonemes_for
+from facemotion.text.ctc_alignment import ctc_aligned
 from facemotion.text.hama_phones import hama_model, hama_phonemes, hama_phones_in_spans
 from facemotion.text.heard_bilabials import heard_bilabials, with_heard_bilabials
 from facemotion.text.languages import ENGLISH, LANGUAGES, check_language
@@ -207,6 +208,16 @@ def fallback_phones(waveform: np.ndarray) -> list[PhonemeSegment]:
     The ``recognize`` argument of :func:`~facemotion.text.alignment.phonemes_for`.
     """
     return list(hama_phonemes(waveform).phonemes)
+
+
+def aligned_phonemes(waveform: np.ndarray, text: str, offset: float = 0.0,
+                     language: str = ENGLISH) -> list[PhonemeSegment]:
+    """:func:`~facemotion.text.alignment.phonemes_for` of a transcript with facemotion's fallbacks: passages of other
+    languages than English that the English acoustic model does not fit are aligned to hama's phone posteriors
+    (:func:`~facemotion.text.ctc_alignment.ctc_aligned`), and what fits neither is recognised
+    (:func:`fallback_phones`). Arguments, result and errors as ``phonemes_for``'s."""
+    return phonemes_for(waveform, text, offset=offset, recognize=fallback_phones, language=language,
+                        realign=ctc_aligned)
 
 
 def cache_dir() -> Path:
@@ -472,7 +483,7 @@ def _aligned_or_recognised(piece: np.ndarray, text: str | None, offset: float, l
     """:func:`~facemotion.text.alignment.phonemes_for` of a piece; recognised when Whisper's text has no word that
     can be pronounced (Latin letters in Mandarin text, symbols)."""
     try:
-        return phonemes_for(piece, text, offset=offset, recognize=fallback_phones, language=language)
+        return aligned_phonemes(piece, text, offset, language)
     except NoWordsError:
         return phonemes_for(piece, None, offset=offset, recognize=fallback_phones)
 
