@@ -16,9 +16,11 @@ Whisper either told the language (``--language``) or detecting it:
 
 - ``align``: forced alignment across languages with pocketsphinx's English model, through the nearest English
   phones of each IPA phone (:func:`facemotion.text.alignment.phonemes_for` with ``language``; what facemotion
-  ships). Without a transcript, Whisper's text in one piece, as
-  :func:`facemotion.text.recognition.recognize_speech` aligns a clip of one sentence, with the bilabials hama hears
-  that the words lack put in, as it does (:mod:`facemotion.text.heard_bilabials`).
+  ships: :func:`facemotion.text.recognition.aligned_phonemes`, passages the English model does not fit aligned to
+  hama's posteriors, :mod:`facemotion.text.ctc_alignment`). Without a transcript, Whisper's cached text as one
+  segment, through :func:`facemotion.text.recognition.aligned_transcription` as facemotion does after Whisper (the
+  bilabials hama hears put in; stretches without aligned words in which Whisper hears another language transcribed
+  again, uncached).
 - ``ctc``: CTC forced alignment of the same IPA phones to hama's phone posteriors (Viterbi over hama's 191 IPA
   tokens, each phone scored by the tokens of its nearest English phones and its own symbol), timed as hama's
   recogniser times its emissions.
@@ -61,11 +63,12 @@ from facemotion.pipelines.speech_to_face import SpeechToFace
 from facemotion.text import alignment
 from facemotion.text.alignment import SAMPLE_RATE, NoWordsError, phonemes_for
 from facemotion.text.ctc_alignment import ctc_align
-from facemotion.text.heard_bilabials import heard_bilabials, with_heard_bilabials
+from facemotion.text.heard_bilabials import heard_bilabials
 from facemotion.text.ipa import NEAREST_ENGLISH, ipa_phones
 from facemotion.text.languages import pronounce_transcript
 from facemotion.text.phonemes import SILENCE, PhonemeSegment
-from facemotion.text.recognition import aligned_phonemes, fallback_phones, whisper_model
+from facemotion.text.recognition import Transcription, TranscriptSegment, aligned_phonemes, aligned_transcription, \
+    fallback_phones, whisper_model
 
 OUT = Path(__file__).resolve().parents[1] / "out" / "languages"
 FPS = 30.0
@@ -272,6 +275,14 @@ def whisper_words(heard: dict, duration: float) -> list[PhonemeSegment]:
     return phonemes + [PhonemeSegment(SILENCE, cursor, duration)] if cursor < duration else phonemes
 
 
+def transcription(heard: dict) -> Transcription:
+    """A cached transcript of :func:`whisper_transcript` as :func:`facemotion.text.recognition.transcribe` gives it:
+    one segment from the first word's start to the last word's end (Whisper's segment of a one-sentence clip)."""
+    words = [(start, end) for text, start, end in heard["words"] if text.strip()]
+    segments = (TranscriptSegment(heard["text"].strip(), words[0][0], words[-1][1]),) if words else ()
+    return Transcription(heard["language"], 1.0, segments)
+
+
 INPUTS = ("transcript", "told", "detected")
 """The transcript; no transcript, Whisper told the language; no transcript, Whisper detecting it."""
 
@@ -296,15 +307,15 @@ def method_phonemes(method: str, given: str, clip: dict, analysis: SpeechAnalysi
             return hama
         if method == "words":
             return whisper_words(heard, waveform.size / SAMPLE_RATE)
+        if method == "align":
+            return list(aligned_transcription(waveform, analysis.speech_spans, transcription(heard), "whisper",
+                                              lambda: heard_bilabials(waveform)).phonemes)
         text, language = heard["text"], heard["language"]
     elif method == "words":
         return None
     try:
         if method == "align":
-            aligned = aligned_phonemes(waveform, text, language=language)
-            if given == "transcript":
-                return aligned
-            return with_heard_bilabials(aligned, heard_bilabials(waveform), language)
+            return aligned_phonemes(waveform, text, language=language)
         return ctc_align(waveform, pronounce_transcript(text, language))[0]
     except ValueError:  # no word pronounced (NoWordsError)
         return hama

@@ -117,12 +117,13 @@ def whisper_transcription(clip: MotionClip, out: Path = OUT) -> Transcription:
 @contextmanager
 def cached_whisper(transcription: Transcription, n_samples: int) -> Iterator[None]:
     """Within the block, :func:`facemotion.text.recognition.recognize_speech` gets ``transcription`` instead of
-    running Whisper (on a waveform of ``n_samples``, told :data:`LANGUAGE`)."""
+    running Whisper on the take (a waveform of ``n_samples``, told :data:`LANGUAGE`); Whisper runs on anything else
+    (a stretch heard in another language)."""
+    whisper = recognition.transcribe
 
     def transcribe(waveform: np.ndarray, recognizer: str = "whisper", language: str | None = None) -> Transcription:
         if waveform.size != n_samples or language != LANGUAGE:
-            raise ValueError(f"the cached transcription is of {n_samples} samples in {LANGUAGE!r}, asked for "
-                             f"{waveform.size} in {language!r}")
+            return whisper(waveform, recognizer, language)
         return transcription
 
     with mock.patch.object(recognition, "transcribe", transcribe):

@@ -13,7 +13,8 @@ back. ``benchmarks/languages.py`` compares this with the other ways of timing ph
 :func:`phonemes_for` is the entry point of the pipeline: it aligns when a transcript is given,
 checks that the transcript fits the audio, and where it does not (a wrong or missing passage), aligns
 the words it can and recognises phones (:func:`recognize_phones`) in the rest only, with a warning
-naming the stretch. Accuracy, mismatch detection, fallbacks and speed are measured by
+naming the stretch (in other languages than English another aligner may try the rest first: its ``realign``).
+Accuracy, mismatch detection, fallbacks and speed are measured by
 ``benchmarks/alignment_accuracy.py``.
 """
 

@@ -8,9 +8,12 @@ transcribed input: the idea of PMMTalk (Han et al., 2023), which takes textual f
 recognition. Whisper base detects the language (or is told it) and transcribes in it, English speech by
 Whisper tiny.en (:data:`ENGLISH_RECOGNIZERS`); the text is aligned in that
 language (:mod:`facemotion.text.languages`: English, or another language through the nearest English phones).
-Speech in a language facemotion does not speak, speech Whisper leaves untranscribed and passages
-that fail to align fall back to phone recognition by hama (:data:`FALLBACK_RECOGNIZER`), with a warning; bilabials
-hama hears where Whisper's aligned words have none are put in (:mod:`facemotion.text.heard_bilabials`). Two phone
+Passages of other languages that the English acoustic model does not fit are aligned to hama's phone posteriors by
+CTC (:mod:`facemotion.text.ctc_alignment`). Speech in a language facemotion does not speak, speech Whisper leaves
+untranscribed and passages that fail to align fall back to phone recognition by hama (:data:`FALLBACK_RECOGNIZER`),
+with a warning; a stretch of such phones in which Whisper hears another language is transcribed and aligned in it
+(mixed-language speech, :data:`MIN_LANGUAGE_SECONDS`); bilabials hama hears where Whisper's aligned words have none
+are put in (:mod:`facemotion.text.heard_bilabials`). Two phone
 recognisers need no transcript and no language: pocketsphinx's all-phone search (``"phonetic"``) and hama's IPA CTC
 recogniser (``"hama"``, :mod:`facemotion.text.hama_phones`).
 
@@ -27,6 +30,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
+from itertools import groupby
 from importlib import resources
 from pathlib import Path
 
@@ -156,6 +160,14 @@ stretches are left to the alignment, since Whisper's segment times are often a f
 
 NO_SPEECH_PROBABILITY = 0.6
 """Whisper segments whose no-speech probability is above this are dropped (faster-whisper's own threshold)."""
+
+MIN_LANGUAGE_SECONDS = 3.0
+"""Shortest stretch without aligned words (from its first recognised phone to its last) whose language Whisper is
+asked again: mixed-language speech transcribed in the take's language does not fit there."""
+
+MIN_LANGUAGE_PROBABILITY = 0.9
+"""Whisper's probability of another language, heard in a stretch without aligned words, from which that stretch is
+transcribed and aligned in it."""
 
 _LOCK = threading.Lock()
 
@@ -381,8 +393,10 @@ def recognize_speech(waveform: np.ndarray, speech_spans: Sequence[tuple[float, f
     :data:`MIN_UNTRANSCRIBED_SECONDS` that no segment overlaps is phone-recognised, and so is everything when
     the language is not one of :data:`~facemotion.text.languages.LANGUAGES` (each with a warning), by
     :data:`FALLBACK_RECOGNIZER`. A piece whose alignment fails falls back as
-    :func:`~facemotion.text.alignment.phonemes_for` does, to the same recogniser. Bilabials that hama hears and
-    the aligned words lack are put in (:mod:`facemotion.text.heard_bilabials`: Whisper mis-hears words).
+    :func:`~facemotion.text.alignment.phonemes_for` does, to the same recogniser (after CTC alignment, in other
+    languages: :func:`aligned_phonemes`). Stretches of recognised phones in which Whisper hears another language
+    are transcribed and aligned in it (:func:`aligned_transcription`). Bilabials that hama hears and the aligned
+    words lack are put in (:mod:`facemotion.text.heard_bilabials`: Whisper mis-hears words).
 
     Args:
         waveform: (S,) float32 mono speech at 16 kHz.
@@ -415,17 +429,30 @@ def recognize_speech(waveform: np.ndarray, speech_spans: Sequence[tuple[float, f
     stop, aside = threading.Event(), ThreadPoolExecutor(max_workers=1)
     heard = aside.submit(heard_bilabials, waveform, stop)
     try:
-        return _transcribed(waveform, spans, recognizer, language, heard.result)
+        return aligned_transcription(waveform, spans, transcribe(waveform, recognizer, language), recognizer,
+                                     heard.result)
     finally:  # after an early return or an error (Ctrl-C), hama stops after the piece it is decoding
         stop.set()
         aside.shutdown(wait=False)
 
 
-def _transcribed(waveform: np.ndarray, spans: Sequence[tuple[float, float]], recognizer: str, language: str | None,
-                 heard: Callable[[], list[PhonemeSegment]]) -> RecognizedSpeech:
-    """The Whisper branch of :func:`recognize_speech`; ``heard`` gives :func:`heard_bilabials` of the waveform."""
+def aligned_transcription(waveform: np.ndarray, spans: Sequence[tuple[float, float]], transcription: Transcription,
+                          recognizer: str, heard: Callable[[], list[PhonemeSegment]]) -> RecognizedSpeech:
+    """The Whisper branch of :func:`recognize_speech` after :func:`transcribe`: Whisper's transcript aligned, what
+    cannot be aligned recognised, stretches in other languages transcribed again (:func:`_in_other_languages`), the
+    bilabials hama hears put in.
+
+    Args:
+        waveform: (S,) float32 mono speech at 16 kHz.
+        spans: ``(start, end)`` spans of voice activity in seconds, non-empty.
+        transcription: :func:`transcribe` of ``waveform``.
+        recognizer: the Whisper recogniser that transcribed it (it transcribes the other languages' stretches).
+        heard: gives :func:`heard_bilabials` of ``waveform`` (called once, after the alignment).
+
+    Returns:
+        :class:`RecognizedSpeech` as :func:`recognize_speech`'s.
+    """
     duration = waveform.size / SAMPLE_RATE
-    transcription = transcribe(waveform, recognizer, language)
     language = transcription.language
     if language not in LANGUAGES:
         warnings.warn(f"Whisper detected the language {language!r} (p = {transcription.language_probability:.2f}); "
@@ -439,8 +466,8 @@ def _transcribed(waveform: np.ndarray, spans: Sequence[tuple[float, float]], rec
     if untranscribed:
         where = ", ".join(f"{start:.1f}-{end:.1f} s" for start, end in untranscribed)
         warnings.warn(f"Whisper left speech untranscribed at {where}: phone recognition there", stacklevel=3)
-    phonemes = with_heard_bilabials(_aligned_units(waveform, units, language), heard(), language)
-    return RecognizedSpeech(tuple(phonemes), language)
+    phonemes = _in_other_languages(waveform, _aligned_units(waveform, units, language), recognizer, language)
+    return RecognizedSpeech(tuple(with_heard_bilabials(phonemes, heard(), language)), language)
 
 
 def _units(segments: Sequence[TranscriptSegment],
@@ -477,6 +504,45 @@ def _outside(spans: Sequence[tuple[float, float]],
         if end > start:
             parts.append((start, end))
     return parts
+
+
+def _in_other_languages(waveform: np.ndarray, phonemes: list[PhonemeSegment], recognizer: str,
+                        language: str) -> list[PhonemeSegment]:
+    """Mixed-language speech: each stretch of ``phonemes`` without aligned words (:func:`_wordless_stretches`) in which
+    Whisper base hears another language of :data:`~facemotion.text.languages.LANGUAGES`, with a probability of at
+    least :data:`MIN_LANGUAGE_PROBABILITY`, is transcribed and aligned in that language instead (with a warning)."""
+    if not RECOGNIZERS[recognizer].multilingual:
+        return phonemes
+    heard = []
+    for first, last in reversed(_wordless_stretches(phonemes)):
+        start, end = phonemes[first].start, phonemes[last - 1].end
+        piece = waveform[span_samples(start, end)]
+        with _LOCK:
+            other, probability, _ = whisper_model(recognizer).detect_language(piece)
+        if other == language or other not in LANGUAGES or probability < MIN_LANGUAGE_PROBABILITY:
+            continue
+        units = _units(transcribe(piece, recognizer, other).segments, [(0.0, end - start)])
+        if units:
+            phonemes[first:last] = [PhonemeSegment(p.phone, p.start + start, p.end + start, p.word)
+                                    for p in _aligned_units(piece, units, other)]
+            heard.append(f"{LANGUAGES[other]} at {start:.1f}-{end:.1f} s (p = {probability:.2f})")
+    if heard:
+        warnings.warn(f"mixed-language speech: Whisper hears {', '.join(reversed(heard))} where the {LANGUAGES[language]} "
+                      "transcript does not fit: transcribed and aligned in that language there", stacklevel=4)
+    return phonemes
+
+
+def _wordless_stretches(phonemes: Sequence[PhonemeSegment]) -> list[tuple[int, int]]:
+    """``[first, last)`` index ranges of the runs of segments without a word, pauses around them included, whose phones
+    span at least :data:`MIN_LANGUAGE_SECONDS` from the first to the last."""
+    stretches, k = [], 0
+    for wordless, run in groupby(phonemes, key=lambda p: p.word is None):
+        run = list(run)
+        spoken = [p for p in run if p.phone != SILENCE]
+        if wordless and spoken and spoken[-1].end - spoken[0].start >= MIN_LANGUAGE_SECONDS:
+            stretches.append((k, k + len(run)))
+        k += len(run)
+    return stretches
 
 
 def _aligned_or_recognised(piece: np.ndarray, text: str | None, offset: float, language: str) -> list[PhonemeSegment]:

@@ -111,6 +111,25 @@ def test_speech_whisper_leaves_untranscribed_is_phone_recognised(lj, monkeypatch
     assert sum(p.start > 3.0 for p in recognised) > 20
 
 
+def test_speech_in_another_language_than_the_transcript_is_transcribed_in_its_own(lj):
+    """Mixed-language speech, here a whole take: told German, English speech. Whisper's German does not fit, the
+    stretch is phone-recognised, Whisper hears English there: transcribed and aligned in English."""
+    path, _ = lj
+    with pytest.warns(UserWarning, match=r"mixed-language speech: Whisper hears English at 0\.0-.* where the German"):
+        animation = animate(path, language="de", performance=None)
+    assert animation.language == "de"
+    assert [w for w, _, _ in animation.words][:4] == ["printing", "in", "the", "only"]
+    assert sum(p.word is None for p in animation.phonemes if p.phone != "SIL") <= 5
+
+
+def test_stretches_without_words_are_asked_their_language_from_three_seconds_of_phones():
+    from facemotion.text.phonemes import PhonemeSegment as S
+    phonemes = [S("SIL", 0.0, 0.5), S("AA", 0.5, 1.0), S("B", 1.0, 3.6), S("SIL", 3.6, 4.0),  # phones 0.5-3.6 s
+                S("HH", 4.0, 4.5, "hi"), S("SIL", 4.5, 5.0), S("M", 5.0, 7.9), S("SIL", 7.9, 9.0)]  # 5.0-7.9 s
+    assert recognition._wordless_stretches(phonemes) == [(0, 4)]
+    assert recognition._wordless_stretches(phonemes[4:]) == []
+
+
 def test_units_group_segments_and_keep_untranscribed_speech_apart():
     segments = [TranscriptSegment("one", 0.1, 1.0), TranscriptSegment("two", 1.2, 2.0),
                 TranscriptSegment("far", 40.0, 41.0)]
