@@ -470,9 +470,10 @@ def _align_where_it_fits(waveform: np.ndarray, words: list[str], min_window_scor
             except AlignmentError as error:
                 reason = f"{error}, aligned alone"
         realigned = _realigned(audio, piece.words, realign)
-        result += _as_spans(realigned or recognize(audio), piece.start)
         if realigned is None:
+            realigned = recognize(audio)
             fallbacks.append(_Fallback(begin / SAMPLE_RATE, end / SAMPLE_RATE, piece.words, reason))
+        result += _as_spans(realigned, piece.start)
     return result, fallbacks
 
 

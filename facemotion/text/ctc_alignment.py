@@ -121,8 +121,6 @@ def ctc_aligned(waveform: np.ndarray, words: list[Word]) -> list[PhonemeSegment]
     """:func:`ctc_align` where the words fit the audio (deficit per phone at most :data:`MAX_PHONE_DEFICIT`), else
     None; None too for audio longer than :data:`MAX_SECONDS` or too short for the phones. The
     :data:`~facemotion.text.alignment.WordAlignment` of the pipeline."""
-    if waveform.size > MAX_SECONDS * SAMPLE_RATE:
-        return None
     try:
         phonemes, deficit = ctc_align(waveform, words)
     except ValueError:

@@ -30,8 +30,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
-from itertools import groupby
 from importlib import resources
+from itertools import groupby
 from pathlib import Path
 
 import numpy as np
@@ -513,7 +513,7 @@ def _in_other_languages(waveform: np.ndarray, phonemes: list[PhonemeSegment], re
     least :data:`MIN_LANGUAGE_PROBABILITY`, is transcribed and aligned in that language instead (with a warning)."""
     if not RECOGNIZERS[recognizer].multilingual:
         return phonemes
-    heard = []
+    phonemes, heard = list(phonemes), []
     for first, last in reversed(_wordless_stretches(phonemes)):
         start, end = phonemes[first].start, phonemes[last - 1].end
         piece = waveform[span_samples(start, end)]
@@ -527,8 +527,9 @@ def _in_other_languages(waveform: np.ndarray, phonemes: list[PhonemeSegment], re
                                     for p in _aligned_units(piece, units, other)]
             heard.append(f"{LANGUAGES[other]} at {start:.1f}-{end:.1f} s (p = {probability:.2f})")
     if heard:
-        warnings.warn(f"mixed-language speech: Whisper hears {', '.join(reversed(heard))} where the {LANGUAGES[language]} "
-                      "transcript does not fit: transcribed and aligned in that language there", stacklevel=4)
+        warnings.warn(f"mixed-language speech: Whisper hears {', '.join(reversed(heard))} where the "
+                      f"{LANGUAGES[language]} transcript does not fit: transcribed and aligned in that language there",
+                      stacklevel=4)
     return phonemes
 
 

@@ -22,7 +22,7 @@ from facemotion.text.recognition import aligned_phonemes, fallback_phones
 CLIPS = Path(__file__).resolve().parents[1] / "fixtures" / "speech" / "languages"
 OTHER_LANGUAGES = sorted(set(LANGUAGES) - {"en"})
 BILABIALS = ("p", "b", "m")
-OTHER_SENTENCES = {  # no word of the clips' sentences
+OTHER_SENTENCES = {  # not what the clips say
     "fr": "Le chat dort sous la table.", "de": "Der Hund liegt unter dem Tisch.", "es": "El gato duerme en la casa.",
     "it": "Il gatto dorme sotto il tavolo.", "pt": "O gato dorme na casa.", "zh": "小狗在家里睡觉。",
     "nl": "De kat slaapt onder de tafel.", "ru": "Кошка спит под столом.", "sv": "Katten sover under bordet.",
