@@ -478,11 +478,11 @@ def _align_where_it_fits(waveform: np.ndarray, words: list[str], min_window_scor
 
 
 def _realigned(waveform: np.ndarray, entries: list[str], realign: WordAlignment | None) -> list[PhonemeSegment] | None:
-    """``realign`` of the words of ``entries`` (dictionary entries of other languages than English), their phones'
-    words given as the entries; None without ``realign``, words or fit."""
+    """``realign`` of the words of ``entries`` (dictionary entries of other languages than English); None without
+    ``realign``, words or fit."""
     if realign is None or not entries or any(entry not in _FOREIGN_WORDS for entry in entries):
         return None
-    return realign(waveform, [Word(entry, _FOREIGN_WORDS[entry].phones) for entry in entries])
+    return realign(waveform, [_FOREIGN_WORDS[entry] for entry in entries])
 
 
 def align(waveform: np.ndarray, transcript: str, sample_rate: int = SAMPLE_RATE,
@@ -690,8 +690,8 @@ def phonemes_for(waveform: np.ndarray, transcript: str | None = None, sample_rat
 
 def _as_spans(segments: list[PhonemeSegment], offset: int) -> list[_Span]:
     """Contiguous segments from 0 s (as :func:`_segments` makes them) back to frame spans, ``offset`` frames on,
-    their words taken as dictionary entries; pocketsphinx's segments round-trip exactly, others land on the 10 ms
-    frames."""
+    with their words (a word's text stands for itself in :func:`_word_text`); pocketsphinx's segments round-trip
+    exactly, others land on the 10 ms frames."""
     spans = [_Span(s.phone, s.word, offset + max(0, round((s.start - BOUNDARY_OFFSET) * FRAME_RATE)),
                    offset + round((s.end - BOUNDARY_OFFSET) * FRAME_RATE)) for s in segments]
     return [span for span in spans if span.end > span.start]

@@ -90,3 +90,26 @@ def test_lips_close_on_every_bilabial_where_only_ctc_fits(monkeypatch):
     rig = ARKitRig.default()
     score = lip_closure_score(rig.inner_lip_gap(rig(animation.weights)), truth, animation.fps)
     assert score.bilabials == 4 and score.closed == 4, score.bilabial_gaps_mm
+
+
+def test_only_the_passages_that_do_not_fit_are_realigned():
+    """The Spanish sentence twice, said once and followed by an Italian one: the English model rejects a passage of
+    the second half; ``realign`` gets exactly its words; what it aligns keeps them, what it refuses is recognised."""
+    spanish, record = clip("es")
+    audio = np.concatenate([spanish, np.zeros(16000, np.float32), clip("it")[0]])
+    text = f"{record['text']} {record['text']}"
+    asked = []
+
+    def refuse(waveform, words):
+        asked.extend(w.text for w in words)
+        return None
+
+    with pytest.warns(UserWarning, match="failed in part") as caught:
+        phonemes_for(audio, text, recognize=fallback_phones, language="es", realign=refuse)
+    assert asked and f"{' '.join(asked)!r}" in str(caught[0].message)  # the refused words, named
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # everything aligned: nothing falls back
+        realigned = phonemes_for(audio, text, recognize=fallback_phones, language="es",
+                                 realign=lambda waveform, words: ctc_align(waveform, words)[0])
+    said = [w.text for w in pronounce_transcript(record["text"], "es")]
+    assert list(dict.fromkeys(p.word for p in realigned if p.word)) == said
