@@ -37,10 +37,12 @@ follow a speech phone and correspond to one found (minimum-edit alignment over t
 
 ``--scores`` prints the acoustic fit (worst 1 s window, pocketsphinx score per frame) of correct and wrong
 transcripts of the tuning split, from which :data:`facemotion.text.alignment.CROSS_LINGUAL_MIN_WINDOW_SCORE` was
-chosen.
+chosen; ``--ctc-scores`` their CTC fit (deficit per phone), from which
+:data:`facemotion.text.ctc_alignment.MAX_PHONE_DEFICIT` was chosen.
 
 Usage: ``PYTHONPATH=. python benchmarks/languages.py [--split held-out] [--languages fr,de] [--methods align,hama]
-[--scores]``. Needs libespeak-ng (Debian ``espeak-ng``). The held-out split takes about 15 minutes on 2 cores.
+[--scores | --ctc-scores]``. Needs libespeak-ng (Debian ``espeak-ng``). The held-out split takes about 15 minutes
+on 2 cores (2 minutes with Whisper's transcripts cached).
 """
 
 import argparse
@@ -317,7 +319,7 @@ def method_phonemes(method: str, given: str, clip: dict, analysis: SpeechAnalysi
         if method == "align":
             return aligned_phonemes(waveform, text, language=language)
         return ctc_align(waveform, pronounce_transcript(text, language))[0]
-    except ValueError:  # no word pronounced (NoWordsError)
+    except ValueError:  # no word pronounced (NoWordsError), or ctc_align's UnalignableError
         return hama
 
 
@@ -427,8 +429,9 @@ def main() -> None:
     parser.add_argument("--split", default="held-out", choices=SPLITS)
     parser.add_argument("--languages", default=",".join(SENTENCES))
     parser.add_argument("--methods", default=",".join(METHODS))
-    parser.add_argument("--scores", action="store_true", help="acoustic fit of correct and wrong transcripts")
-    parser.add_argument("--ctc-scores", action="store_true", help="CTC fit of correct and wrong transcripts")
+    scores = parser.add_mutually_exclusive_group()
+    scores.add_argument("--scores", action="store_true", help="acoustic fit of correct and wrong transcripts")
+    scores.add_argument("--ctc-scores", action="store_true", help="CTC fit of correct and wrong transcripts")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     started = time.perf_counter()

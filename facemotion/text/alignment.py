@@ -673,7 +673,7 @@ def phonemes_for(waveform: np.ndarray, transcript: str | None = None, sample_rat
             reason = str(error)
             realigned = _realigned(waveform, words, realign)
             if realigned is not None:
-                return _shifted(_segments(_as_spans(realigned, 0), waveform.size / sample_rate), offset)
+                return _shifted(realigned, offset)
         else:
             if fallbacks:
                 stretches = "; ".join(f"{offset + f.start:.2f}-{offset + f.end:.2f} s, "

@@ -11,8 +11,13 @@ label and its repeat). Each IPA phone is scored by the log-sum-exp of hama's tok
 one of its nearest English phones (:data:`facemotion.text.ipa.NEAREST_ENGLISH`). Phones are timed from the path as
 hama's recogniser times its emissions (:func:`~facemotion.text.hama_phones.timed_emissions`).
 
-CTC aligns any text, right or wrong; the fit is judged by the path's deficit: per frame, the best token's
-log-probability minus the path's, summed over the audio and divided by the number of phones (:data:`MAX_PHONE_DEFICIT`).
+CTC aligns any text, right or wrong; the fit is judged by the path's deficit per phone: the log-probability ratio of
+the best unconstrained frame labels (the likeliest of hama's tokens and of the phones' scores, frame by frame) to the
+forced path, divided by the number of phones (:data:`MAX_PHONE_DEFICIT`). It is the confidence of Kürzinger et al.'s
+CTC segmentation, taken over the whole passage instead of per utterance, and akin to a goodness-of-pronunciation score.
+The fit is acoustic, not lexical: words that sound like the speech fit (on the languages benchmark's tuning split,
+several of Whisper's mis-heard passages are kept, with the bilabials they share with the speech), and a passage of a
+few phones fits more easily than a sentence.
 """
 
 from collections.abc import Sequence
@@ -20,7 +25,7 @@ from functools import cache
 
 import numpy as np
 
-from facemotion.text.hama_phones import Emission, SAMPLE_RATE, hama_log_probs, hama_model, \
+from facemotion.text.hama_phones import FRAME_SAMPLES, SAMPLE_RATE, Emission, hama_log_probs, hama_model, \
     timed_emissions, to_arpabet
 from facemotion.text.ipa import NEAREST_ENGLISH, ipa_phones
 from facemotion.text.languages import Word
@@ -37,6 +42,11 @@ of its language): 5 of the 96 correct transcripts score above 3.0 (up to 3.6), 2
 it; a wrong passage kept costs more than a right one lost, which is phone-recognised."""
 
 
+class UnalignableError(ValueError):
+    """The audio cannot be CTC-aligned to the words: no phones, audio longer than :data:`MAX_SECONDS`, or fewer
+    frames than the phones need."""
+
+
 def ctc_align(waveform: np.ndarray, words: Sequence[Word]) -> tuple[list[PhonemeSegment], float]:
     """CTC forced alignment of the words' IPA phones to hama's log-probabilities of the waveform.
 
@@ -47,31 +57,36 @@ def ctc_align(waveform: np.ndarray, words: Sequence[Word]) -> tuple[list[Phoneme
     Returns:
         Contiguous segments covering [0, S / 16000] s (the phones carry their word's text; pauses are
         :data:`~facemotion.text.phonemes.SILENCE`), and the path's deficit per phone (natural log, >= 0; the fit
-        test is ``<=`` :data:`MAX_PHONE_DEFICIT`).
+        test is ``<=`` :data:`MAX_PHONE_DEFICIT`; the module docstring).
 
     Raises:
-        ValueError: for a bad waveform, audio longer than :data:`MAX_SECONDS`, no phones, or fewer frames than the
-            phones need.
+        UnalignableError: audio longer than :data:`MAX_SECONDS`, no phones, or fewer frames than the phones need.
+        ValueError: for a bad waveform.
         ModuleNotFoundError: as :func:`~facemotion.text.hama_phones.hama_model`.
     """
     if waveform.size > MAX_SECONDS * SAMPLE_RATE:
-        raise ValueError(f"ctc_align takes at most {MAX_SECONDS:g} s of audio, got {waveform.size / SAMPLE_RATE:.1f} s")
+        raise UnalignableError(f"ctc_align takes at most {MAX_SECONDS:g} s of audio, got "
+                               f"{waveform.size / SAMPLE_RATE:.1f} s")
     labels = [(phone, word.text) for word in words for phone in word.phones]
     if not labels:
-        raise ValueError("no phones to align")
+        raise UnalignableError("no phones to align")
+    repeated = np.array([k > 0 and labels[k][0] == labels[k - 1][0] for k in range(len(labels))])
+    needed = len(labels) + int(repeated.sum())  # a frame per label, a blank between repeats
+    if waveform.size // FRAME_SAMPLES < needed:  # the recogniser's frames, known before decoding
+        raise UnalignableError(f"{len(labels)} phones do not fit in {waveform.size / SAMPLE_RATE:.2f} s of audio")
     log_probs = hama_log_probs(waveform)
+    if log_probs.shape[0] < needed:
+        raise UnalignableError(f"{len(labels)} phones do not fit in {log_probs.shape[0]} frames")
     model = hama_model()
     scores = np.stack([np.logaddexp.reduce(log_probs[:, _tokens(phone)], axis=1) for phone, _ in labels], axis=1)
-    repeated = np.array([k > 0 and labels[k][0] == labels[k - 1][0] for k in range(len(labels))])
-    if log_probs.shape[0] < len(labels) + repeated.sum():
-        raise ValueError(f"{len(labels)} phones do not fit in {waveform.size / SAMPLE_RATE:.2f} s of audio")
     path, path_scores = _viterbi(log_probs[:, model.blank_id], scores, repeated)
     emissions = []
     for k, (phone, word) in enumerate(labels):
         frames = np.flatnonzero(path == 2 * k + 1)
         emissions.append(Emission(phone, int(frames[0]), int(frames[-1]) + 1, word))
     phonemes = list(timed_emissions(emissions, log_probs.shape[0], waveform.size / SAMPLE_RATE))
-    return phonemes, float(np.sum(log_probs.max(axis=1) - path_scores)) / len(labels)
+    best = np.maximum(log_probs.max(axis=1), scores.max(axis=1))  # a phone's tokens together may beat the best one
+    return phonemes, float(np.sum(best - path_scores)) / len(labels)
 
 
 @cache
@@ -119,10 +134,10 @@ def _viterbi(blank: np.ndarray, scores: np.ndarray, repeated: np.ndarray) -> tup
 
 def ctc_aligned(waveform: np.ndarray, words: list[Word]) -> list[PhonemeSegment] | None:
     """:func:`ctc_align` where the words fit the audio (deficit per phone at most :data:`MAX_PHONE_DEFICIT`), else
-    None; None too for audio longer than :data:`MAX_SECONDS` or too short for the phones. The
+    None; None too where :func:`ctc_align` raises :class:`UnalignableError`. The
     :data:`~facemotion.text.alignment.WordAlignment` of the pipeline."""
     try:
         phonemes, deficit = ctc_align(waveform, words)
-    except ValueError:
+    except UnalignableError:
         return None
     return phonemes if deficit <= MAX_PHONE_DEFICIT else None

@@ -510,22 +510,26 @@ def _in_other_languages(waveform: np.ndarray, phonemes: list[PhonemeSegment], re
                         language: str) -> list[PhonemeSegment]:
     """Mixed-language speech: each stretch of ``phonemes`` without aligned words (:func:`_wordless_stretches`) in which
     Whisper base hears another language of :data:`~facemotion.text.languages.LANGUAGES`, with a probability of at
-    least :data:`MIN_LANGUAGE_PROBABILITY`, is transcribed and aligned in that language instead (with a warning)."""
+    least :data:`MIN_LANGUAGE_PROBABILITY`, is transcribed and aligned in that language instead, where that aligns
+    some of its words (with a warning)."""
     if not RECOGNIZERS[recognizer].multilingual:
         return phonemes
     phonemes, heard = list(phonemes), []
     for first, last in reversed(_wordless_stretches(phonemes)):
-        start, end = phonemes[first].start, phonemes[last - 1].end
-        piece = waveform[span_samples(start, end)]
+        samples = span_samples(phonemes[first].start, phonemes[last - 1].end)
+        piece, start = waveform[samples], samples.start / SAMPLE_RATE
         with _LOCK:
             other, probability, _ = whisper_model(recognizer).detect_language(piece)
         if other == language or other not in LANGUAGES or probability < MIN_LANGUAGE_PROBABILITY:
             continue
-        units = _units(transcribe(piece, recognizer, other).segments, [(0.0, end - start)])
-        if units:
-            phonemes[first:last] = [PhonemeSegment(p.phone, p.start + start, p.end + start, p.word)
-                                    for p in _aligned_units(piece, units, other)]
-            heard.append(f"{LANGUAGES[other]} at {start:.1f}-{end:.1f} s (p = {probability:.2f})")
+        units = _units(transcribe(piece, recognizer, other).segments, [(0.0, piece.size / SAMPLE_RATE)])
+        aligned = _aligned_units(piece, units, other) if any(text is not None for *_, text in units) else []
+        if any(p.word is not None for p in aligned):
+            bounds = [phonemes[first].start] + [p.end + start for p in aligned[:-1]] + [phonemes[last - 1].end]
+            phonemes[first:last] = [PhonemeSegment(p.phone, a, b, p.word)  # contiguous with the neighbours
+                                    for p, a, b in zip(aligned, bounds[:-1], bounds[1:])]
+            heard.append(f"{LANGUAGES[other]} at {start:.1f}-{start + piece.size / SAMPLE_RATE:.1f} s "
+                         f"(p = {probability:.2f})")
     if heard:
         warnings.warn(f"mixed-language speech: Whisper hears {', '.join(reversed(heard))} where the "
                       f"{LANGUAGES[language]} transcript does not fit: transcribed and aligned in that language there",

@@ -3,6 +3,7 @@
 import dataclasses
 import hashlib
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -120,6 +121,42 @@ def test_speech_in_another_language_than_the_transcript_is_transcribed_in_its_ow
     assert animation.language == "de"
     assert [w for w, _, _ in animation.words][:4] == ["printing", "in", "the", "only"]
     assert sum(p.word is None for p in animation.phonemes if p.phone != "SIL") <= 5
+
+
+def test_each_stretch_heard_in_another_language_is_spliced_in_its_place(lj, monkeypatch):
+    """Two stretches of recognised phones around a word, both heard as English: each is transcribed (tiny.en) and
+    aligned on its own audio and put back where it was, the take still contiguous; a stretch Whisper transcribes
+    nothing of stays as it was."""
+    from facemotion.audio.io import load_audio
+    from facemotion.text.phonemes import PhonemeSegment as S
+
+    path, text = lj
+    waveform = load_audio(path)
+    duration = waveform.size / 16000
+    phonemes = [S("SIL", 0.0, 0.3), S("AA", 0.3, 4.0), S("SIL", 4.0, 4.3), S("T", 4.3, 4.6, "kept"),
+                S("IY", 4.6, duration - 0.3), S("SIL", duration - 0.3, duration)]
+    whisper = recognition.whisper_model
+
+    class Identifier:
+        @staticmethod
+        def detect_language(audio):
+            return "en", 0.99, None
+
+    monkeypatch.setattr(recognition, "whisper_model", lambda name: Identifier if name == "whisper" else whisper(name))
+    with pytest.warns(UserWarning, match=r"Whisper hears English at 0\.0-4\.3 s \(p = 0\.99\), English at 4\.6-9\.7 s"):
+        spliced = recognition._in_other_languages(waveform, phonemes, "whisper", "de")
+    assert spliced[0].start == 0.0 and spliced[-1].end == duration
+    assert all(a.end == b.start for a, b in zip(spliced, spliced[1:]))
+    kept = spliced.index(phonemes[3])
+    words = list(dict.fromkeys(p.word for p in spliced if p.word))
+    assert words[:3] == ["printing", "in", "the"] and "kept" in words
+    assert all(p.end <= 4.3 for p in spliced[:kept]) and all(p.start >= 4.6 for p in spliced[kept + 1:])
+    assert sum(p.word is not None for p in spliced[kept + 1:]) > 20  # the second stretch's words too
+    silent = Transcription("en", 1.0, ())
+    monkeypatch.setattr(recognition, "transcribe", lambda waveform, recognizer, language=None: silent)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert recognition._in_other_languages(waveform, phonemes, "whisper", "de") == phonemes
 
 
 def test_stretches_without_words_are_asked_their_language_from_three_seconds_of_phones():
