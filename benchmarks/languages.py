@@ -400,12 +400,12 @@ def print_scores(clips: list[dict], out: Path) -> None:
               f"wrong max {max(wrong):.1f} median {np.median(wrong):.1f}")
 
 
-def print_ctc_scores(clips: list[dict], out: Path) -> None:
+def print_ctc_scores(clips: list[dict], out: Path, languages: list[str]) -> None:
     """CTC deficit per phone of correct and wrong (every other sentence's) transcripts, tuning split, from which
-    :data:`facemotion.text.ctc_alignment.MAX_PHONE_DEFICIT` was chosen."""
-    print("\ntuning split: CTC alignment's deficit per phone (natural log; higher = fits worse)")
+    :data:`facemotion.text.ctc_alignment.MAX_PHONE_DEFICIT` was chosen (on all the languages)."""
+    print(f"\ntuning split, {', '.join(languages)}: CTC alignment's deficit per phone (natural log; higher = fits worse)")
     right, wrong = [], []
-    for language in SENTENCES:
+    for language in languages:
         chosen = [c for c in clips if c["language"] == language and c["split"] == "tuning"]
         texts = sorted({c["text"] for c in chosen})
         for clip in chosen:
@@ -436,10 +436,13 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     clips = build(args.out)
-    if args.scores or args.ctc_scores:
-        (print_scores if args.scores else print_ctc_scores)(clips, args.out)
-        return
     languages, methods = args.languages.split(","), args.methods.split(",")
+    if args.scores:
+        print_scores(clips, args.out)
+        return
+    if args.ctc_scores:
+        print_ctc_scores(clips, args.out, languages)
+        return
     chosen = [c for c in clips if c["split"] == args.split and c["language"] in languages]
     results = run(chosen, methods, args.out)
     print_table(results, languages, methods, args.split)
