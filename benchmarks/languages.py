@@ -403,7 +403,8 @@ def print_scores(clips: list[dict], out: Path) -> None:
 def print_ctc_scores(clips: list[dict], out: Path, languages: list[str]) -> None:
     """CTC deficit per phone of correct and wrong (every other sentence's) transcripts, tuning split, from which
     :data:`facemotion.text.ctc_alignment.MAX_PHONE_DEFICIT` was chosen (on all the languages)."""
-    print(f"\ntuning split, {', '.join(languages)}: CTC alignment's deficit per phone (natural log; higher = fits worse)")
+    print(f"\ntuning split, {', '.join(languages)}: CTC alignment's deficit per phone (natural log; higher = fits "
+          "worse)")
     right, wrong = [], []
     for language in languages:
         chosen = [c for c in clips if c["language"] == language and c["split"] == "tuning"]
