@@ -64,7 +64,7 @@ from facemotion.pipelines.speech_analysis import SpeechAnalysis, analyse_speech
 from facemotion.pipelines.speech_to_face import SpeechToFace
 from facemotion.text import alignment
 from facemotion.text.alignment import SAMPLE_RATE, NoWordsError, phonemes_for
-from facemotion.text.ctc_alignment import ctc_align
+from facemotion.text.ctc_alignment import UnalignableError, ctc_align
 from facemotion.text.heard_bilabials import heard_bilabials
 from facemotion.text.ipa import NEAREST_ENGLISH, ipa_phones
 from facemotion.text.languages import pronounce_transcript
@@ -414,7 +414,7 @@ def print_ctc_scores(clips: list[dict], out: Path, languages: list[str]) -> None
             for text in texts:
                 try:
                     deficit = ctc_align(waveform, pronounce_transcript(text, language))[1]
-                except ValueError:  # more phones than frames
+                except UnalignableError:  # more phones than frames
                     continue
                 (right if text == clip["text"] else wrong).append(deficit)
     right, wrong = np.array(right), np.array(wrong)

@@ -44,7 +44,7 @@ from facemotion.lipreading.train_sync import SyncTrainingConfig, SyncWindows, co
 from facemotion.motion.speech_motion import SpeechMotionConfig, SpeechMotionModel
 from facemotion.motion.windows import take_features
 from facemotion.text.languages import check_language
-from facemotion.text.recognition import RECOGNIZERS, cache_dir
+from facemotion.text.recognition import PHONETIC, RECOGNIZERS, cache_dir
 from facemotion.text.visemes import load_viseme_table
 from facemotion.timing import window_frames
 from facemotion.training.data import (
@@ -112,7 +112,7 @@ class DataConfig:
     key_dropout: float = 0.3
     emotion_augment: bool = True
     recognize_phonemes: bool = True
-    recognizer: str = "phonetic"
+    recognizer: str = PHONETIC
     language: str | None = None
     num_workers: int = 0
     teaching: str | None = None
